@@ -1,0 +1,128 @@
+"""Signing in and out (Flask-Login), and who the current user is."""
+from functools import cache
+
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+from wtforms import BooleanField, PasswordField, StringField
+from wtforms.validators import InputRequired, Length
+
+from . import audit, clock
+from .extensions import db, login_manager
+from .models import User
+from .security import safe_next_url
+
+bp = Blueprint("auth", __name__)
+
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+@cache
+def _dummy_hash(method: str) -> str:
+    # Checked when the username is unknown, so that a wrong username takes as long
+    # as a wrong password and does not reveal which usernames exist.
+    return generate_password_hash("not a password", method=method)
+
+
+def set_password(user: User, password: str) -> None:
+    """Store a new password and end every other session of the user."""
+    user.password_hash = hash_password(password)
+    user.end_sessions()
+
+
+def find_user(username: str) -> User | None:
+    return db.session.scalar(
+        select(User).where(func.lower(User.username) == username.strip().lower())
+    )
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[InputRequired(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=256)])
+    remember = BooleanField(_l("Keep me signed in on this device (14 days)"))
+
+
+def home_url() -> str:
+    return url_for("admin.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    target = safe_next_url(request.args.get("next"), home_url())
+    if current_user.is_authenticated:
+        return redirect(target)
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = find_user(form.username.data)
+        password_ok = check_password_hash(
+            user.password_hash if user else _dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]),
+            form.password.data,
+        )
+        if not user or not password_ok:
+            form.password.errors.append(_("Wrong username or password."))
+        elif not user.is_active:
+            form.password.errors.append(
+                _("This account is disabled. Please ask an administrator.")
+            )
+        else:
+            lang = session.get("lang")
+            session.clear()  # a fresh session on sign-in: no fixation
+            if lang:
+                session["lang"] = lang
+            login_user(user, remember=form.remember.data)
+            audit.remember_user(user)
+            user.last_login_at = clock.now()
+            db.session.commit()
+            return redirect(target)
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+@login_required
+def logout():
+    if request.method == "GET":
+        return render_template("auth/logout.html")
+    # Signing out signs out everywhere: every session and remember cookie ends.
+    current_user.end_sessions()
+    db.session.commit()
+    logout_user()
+    flash(_("You have signed out."), "success")
+    return redirect(url_for("auth.login"))
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> User | None:
+    user_id, _sep, epoch = session_id.partition(":")
+    if not user_id.isdigit() or not epoch.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active or user.auth_epoch != int(epoch):
+        return None
+    audit.remember_user(user)
+    return user
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to continue.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+    app.register_blueprint(bp)

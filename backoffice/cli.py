@@ -1,0 +1,148 @@
+"""Flask commands: create-user, set-password, seed-demo, bootstrap."""
+import getpass
+import secrets
+
+import click
+from flask import Flask
+from flask_babel import gettext as _
+from flask_migrate import upgrade
+from sqlalchemy import func, select
+
+from . import audit
+from .auth import find_user, set_password
+from .extensions import db
+from .models import User
+from .permissions import ROLES
+from .security import password_problems
+
+DEMO_USERS = [
+    # username, display name, role
+    ("supervisor", "王主管", "supervisor"),
+    ("agent1", "李丽", "followup_agent"),
+    ("agent2", "赵敏", "followup_agent"),
+    ("advisor1", "陈刚", "service_advisor"),
+    ("advisor2", "刘洋", "service_advisor"),
+    ("safety", "孙安全", "safety_officer"),
+    ("trainer", "周培训", "trainer"),
+    ("manager", "张站长", "manager"),
+]
+
+
+def _check_password(password: str, username: str) -> None:
+    problems = password_problems(password, username)
+    if problems:
+        raise click.BadParameter(" ".join(problems), param_hint="--password")
+
+
+def _generated_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def create_user(username: str, role: str, password: str, display_name: str | None = None) -> User:
+    user = User(
+        username=username, display_name=display_name or username, role=role, active=True
+    )
+    set_password(user, password)
+    db.session.add(user)
+    return user
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(list(ROLES)))
+@click.option("--password", help="Prompted for (hidden) when omitted.")
+@click.option("--display-name", help="The name shown in the app; the username by default.")
+def create_user_command(username, role, password, display_name):
+    """Create a user account."""
+    if find_user(username):
+        raise click.ClickException(
+            _("User %(name)s already exists; use set-password.", name=username)
+        )
+    if password is None:
+        password = click.prompt(_("Password"), hide_input=True, confirmation_prompt=True)
+    _check_password(password, username)
+    with audit.acting_as(source="cli", username=getpass.getuser()):
+        create_user(username, role, password, display_name)
+        db.session.commit()
+    click.echo(_("Created user %(name)s (%(role)s).", name=username, role=ROLES[role]))
+
+
+@click.command("set-password")
+@click.argument("username")
+@click.option("--password", help="Prompted for (hidden) when omitted.")
+def set_password_command(username, password):
+    """Set a user's password; their other sessions end."""
+    user = find_user(username)
+    if user is None:
+        raise click.ClickException(_("There is no user %(name)s.", name=username))
+    if password is None:
+        password = click.prompt(_("Password"), hide_input=True, confirmation_prompt=True)
+    _check_password(password, username)
+    with audit.acting_as(source="cli", username=getpass.getuser()):
+        set_password(user, password)
+        db.session.commit()
+    click.echo(_("The password of %(name)s was changed.", name=username))
+
+
+def seed_demo() -> list[tuple[str, str]]:
+    """Add the demo data that is missing; returns the (username, password) created."""
+    created = []
+    password = _generated_password()
+    for username, display_name, role in DEMO_USERS:
+        if find_user(username) is None:
+            create_user(username, role, password, display_name)
+            created.append((username, password))
+    db.session.commit()
+    return created
+
+
+@click.command("seed-demo")
+def seed_demo_command():
+    """Load realistic Chinese demo data; running it again changes nothing."""
+    with audit.acting_as(source="cli", username=getpass.getuser()):
+        created = seed_demo()
+    _print_accounts(created, _("Demo accounts"))
+
+
+def _print_accounts(accounts, what: str) -> None:
+    if not accounts:
+        return
+    click.echo("\n" + _("%(what)s (the passwords are shown only this once):", what=what))
+    for username, password in accounts:
+        click.echo(f"  {username:<12} {password}")
+    click.echo("")
+
+
+@click.command("bootstrap")
+@click.option("--admin-username", envvar="ADMIN_USERNAME", default="admin", show_default=True)
+@click.option(
+    "--admin-password", envvar="ADMIN_PASSWORD", help="Generated and printed once when unset."
+)
+@click.option("--no-demo", is_flag=True, help="Do not load demo data into an empty database.")
+def bootstrap_command(admin_username, admin_password, no_demo):
+    """Migrate, create the first admin if there is none, load demo data if empty."""
+    upgrade()
+    with audit.acting_as(source="cli", username=getpass.getuser()):
+        empty = db.session.scalar(
+            select(func.count()).select_from(User).execution_options(include_deleted=True)
+        ) == 0
+        has_admin = db.session.scalar(
+            select(func.count()).select_from(User).where(User.role == "admin", User.active)
+        )
+        created = []
+        if not has_admin:
+            password = admin_password or _generated_password()
+            _check_password(password, admin_username)
+            create_user(admin_username, "admin", password, "系统管理员")
+            db.session.commit()
+            created.append((admin_username, "(ADMIN_PASSWORD)" if admin_password else password))
+        if empty and not no_demo:
+            created += seed_demo()
+    _print_accounts(created, _("Accounts created"))
+
+
+def init_app(app: Flask) -> None:
+    for command in (
+        create_user_command, set_password_command, seed_demo_command, bootstrap_command
+    ):
+        app.cli.add_command(command)

@@ -1,0 +1,35 @@
+"""The app's notion of "now": one time zone, and one place where tests set the time."""
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+_tz = ZoneInfo("Asia/Shanghai")
+_frozen: datetime | None = None
+
+
+def configure(timezone_name: str) -> None:
+    """Set the time zone in which users read and enter times."""
+    global _tz
+    _tz = ZoneInfo(timezone_name)
+
+
+def local_tz() -> ZoneInfo:
+    return _tz
+
+
+def now() -> datetime:
+    """The current time, aware, in the app's time zone."""
+    if _frozen is not None:
+        return _frozen.astimezone(_tz)
+    return datetime.now(_tz)
+
+
+def today() -> date:
+    return now().date()
+
+
+def freeze(moment: datetime | None) -> None:
+    """Fix the clock at `moment` (naive means local time); None lets it run again."""
+    global _frozen
+    if moment is not None and moment.tzinfo is None:
+        moment = moment.replace(tzinfo=_tz)
+    _frozen = moment

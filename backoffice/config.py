@@ -1,0 +1,89 @@
+"""Configuration: defaults here, deployment settings from the environment."""
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+class Config:
+    # Language and time (DOMAIN: Chinese first, Asia/Shanghai).
+    BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
+    LANGUAGES = {"zh_Hans_CN": "简体中文", "en": "English"}
+    APP_TIMEZONE = os.environ.get("APP_TIMEZONE", "Asia/Shanghai")
+
+    # Cookies: HttpOnly and SameSite=Lax; Secure is added per response over https
+    # (security.py), or always with SESSION_COOKIE_SECURE=1.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE") == "1"
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+    # A form left open on a tablet for hours must still save: the CSRF token lives
+    # as long as the session instead of one hour.
+    WTF_CSRF_TIME_LIMIT = None
+
+    # Number of reverse proxies in front of the app whose X-Forwarded-* to trust.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+
+    PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 (a hash method, not a password)
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    FLASK_ADMIN_FLUID_LAYOUT = True
+    PAGE_SIZE = 20
+
+
+class TestConfig:
+    """What the test suite changes: a known key, cheap hashing, loud view errors."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret-key"  # noqa: S105 (tests only)
+    # Still scrypt, with a small work factor: the suite signs in hundreds of times.
+    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # noqa: S105 (a hash method)
+    FLASK_ADMIN_RAISE_ON_VIEW_EXCEPTION = True
+
+    @classmethod
+    def settings(cls, **extra) -> dict:
+        return {k: v for k, v in vars(cls).items() if k.isupper()} | extra
+
+
+def database_url(instance_path: str) -> str:
+    """DATABASE_URL (PostgreSQL through psycopg 3), else a SQLite file under instance/."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return "sqlite:///" + str(Path(instance_path) / "backoffice.sqlite3")
+    return normalize_database_url(url)
+
+
+def normalize_database_url(url: str) -> str:
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def secret_key(instance_path: str) -> str:
+    """SECRET_KEY from the environment, else generated once into instance/secret_key.
+
+    Several workers may start at once: the key is written to a temporary file and
+    linked into place, so every worker reads the same complete key.
+    """
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    folder = Path(instance_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "secret_key"
+    if not path.exists():
+        tmp = folder / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return path.read_text().strip()

@@ -1,0 +1,39 @@
+"""How dates, times and values read on screen: 2026-11-27, 14:05, local time."""
+from datetime import date, datetime
+
+from flask import Flask
+from flask_babel import get_locale
+
+from . import clock
+from .permissions import ROLES
+
+
+def format_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    if value.tzinfo is not None:
+        value = value.astimezone(clock.local_tz())
+    return value.strftime("%Y-%m-%d %H:%M")
+
+
+def format_date(value: date | None) -> str:
+    return value.strftime("%Y-%m-%d") if value else ""
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["date"] = format_date
+
+    @app.context_processor
+    def _template_globals():
+        return {"roles": ROLES, "current_locale": str(get_locale())}
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_formula(value):
+    """Keep a spreadsheet from running a cell as a formula (CSV/xlsx injection)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value

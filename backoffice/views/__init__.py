@@ -1,0 +1,28 @@
+"""init_admin(app): a new Admin per app, with every screen of every area."""
+from flask import Flask
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+from flask_babel import lazy_gettext as _l
+
+from ..extensions import db
+from ..models import AuditLog, User
+from .audit import AuditLogAdmin
+from .home import HomeView
+from .users import UserAdmin
+
+
+def init_admin(app: Flask) -> Admin:
+    admin = Admin(
+        app,
+        name=_l("After-sales back office"),
+        theme=Bootstrap4Theme(base_template="admin/backoffice_base.html", fluid=True),
+        index_view=HomeView(name=_l("Home"), url="/admin"),
+    )
+    system = _l("System")
+    admin.add_view(UserAdmin(User, db, name=_l("Users"), category=system, endpoint="user"))
+    admin.add_view(
+        AuditLogAdmin(
+            AuditLog, db, name=_l("Audit log"), category=system, endpoint="audit_log"
+        )
+    )
+    return admin

@@ -1,0 +1,315 @@
+"""The base views every screen inherits: permissions, soft delete, locking, formatting.
+
+Every permission question goes through `Guarded.may`, which reads the one matrix in
+permissions.py; no area view writes its own checks. CSRF is Flask-WTF's, app-wide.
+The audit trail is written by the session hooks in audit.py, whatever the screen.
+"""
+import logging
+from datetime import date, datetime
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    has_request_context,
+    redirect,
+    request,
+    url_for,
+)
+from flask_admin import BaseView
+from flask_admin.actions import action
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla import filters as sqla_filters
+from flask_admin.contrib.sqla.form import AdminModelConverter
+from flask_admin.model import filters, typefmt
+from flask_admin.model.form import converts
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms import HiddenField
+from wtforms.validators import ValidationError
+
+from .. import clock
+from ..extensions import db
+from ..formatting import escape_formula, format_date, format_datetime
+from ..models import SoftDeleteMixin, VersionMixin
+from ..permissions import allowed
+
+log = logging.getLogger(__name__)
+
+STALE_MESSAGE = _l(
+    "Someone else saved this record while you were editing it. Nothing was saved: "
+    "reload the page to see their changes, then make yours again."
+)
+
+# Which permission each Flask-Admin endpoint needs beyond R (checked in _handle_view).
+_ENDPOINT_NEEDS = {
+    "create_view": "can_create",
+    "edit_view": "can_edit",
+    "ajax_update": "can_edit",  # Flask-Admin does not check this one itself
+    "delete_view": "can_delete",
+    "export": "can_export",
+}
+_TRASH_ACTIONS = frozenset({"restore", "purge"})
+
+
+class Guarded:
+    """Access by role and area, for model screens and custom pages alike."""
+
+    area: str = ""
+
+    def may(self, op: str) -> bool:
+        if not has_request_context() or not current_user.is_authenticated:
+            return False
+        return allowed(current_user.role, self.area, op)
+
+    def is_accessible(self) -> bool:
+        return self.may("R")
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        abort(403)
+        return None
+
+
+class SecureBaseView(Guarded, BaseView):
+    """A custom (non-CRUD) page of an area."""
+
+
+def _date_formatter(view, value, name):
+    return format_date(value)
+
+
+def _datetime_formatter(view, value, name):
+    return format_datetime(value)
+
+
+def _bool_export_formatter(view, value, name):
+    return _("Yes") if value else _("No")
+
+
+_DATES = {date: _date_formatter, datetime: _datetime_formatter}
+
+
+class ModelConverter(AdminModelConverter):
+    """Form fields for our column types (Flask-Admin goes by the type's name)."""
+
+    @converts("TZDateTime")
+    def convert_tzdatetime(self, field_args, **extra):
+        return self.convert_datetime(field_args, **extra)
+
+
+class FilterConverter(sqla_filters.FilterConverter):
+    """List filters for our column types."""
+
+    @filters.convert("tzdatetime")
+    def conv_tzdatetime(self, column, name, **kwargs):
+        return self.conv_datetime(column, name, **kwargs)
+
+
+class SecureModelView(Guarded, ModelView):
+    """A CRUD screen: role checks on every endpoint, soft delete, version check."""
+
+    # What the screen offers at all; the role decides within that.
+    creatable = True
+    editable = True
+    deletable = True
+    exportable = True
+
+    model_form_converter = ModelConverter
+    filter_converter = FilterConverter()
+    can_view_details = True
+    can_set_page_size = True
+    page_size = 20
+    page_size_options = (20, 50, 100)
+    list_template = "admin/model/backoffice_list.html"
+    form_excluded_columns = ("version", "created_at", "updated_at", "deleted_at")
+    column_type_formatters = {**typefmt.BASE_FORMATTERS, **_DATES}
+    column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, **_DATES}
+    column_type_formatters_export = {
+        **typefmt.EXPORT_FORMATTERS, **_DATES, bool: _bool_export_formatter
+    }
+
+    @property
+    def can_create(self) -> bool:
+        return self.creatable and self.may("W")
+
+    @property
+    def can_edit(self) -> bool:
+        return self.editable and self.may("W")
+
+    @property
+    def can_delete(self) -> bool:
+        return self.deletable and self.may("D")
+
+    @property
+    def can_export(self) -> bool:
+        return self.exportable and self.may("X")
+
+    def _handle_view(self, name, **kwargs):
+        response = super()._handle_view(name, **kwargs)
+        if response is not None:
+            return response
+        if name in _ENDPOINT_NEEDS and not getattr(self, _ENDPOINT_NEEDS[name]):
+            abort(403)
+        if name == "action_view" and not self.is_action_allowed(request.form.get("action", "")):
+            abort(403)
+        return None
+
+    # -- soft delete ------------------------------------------------------------
+    @property
+    def soft_deletes(self) -> bool:
+        return issubclass(self.model, SoftDeleteMixin)
+
+    @property
+    def can_manage_trash(self) -> bool:
+        """Restore and purge: the admin only (DOMAIN: nothing is ever lost)."""
+        return (
+            self.soft_deletes
+            and self.can_delete
+            and current_user.role == "admin"
+        )
+
+    def in_trash(self) -> bool:
+        return request.args.get("trash") == "1" and self.can_manage_trash
+
+    def _trash_filter(self, query):
+        if self.in_trash():
+            query = query.execution_options(include_deleted=True).filter(
+                self.model.deleted_at.is_not(None)
+            )
+        return query
+
+    def get_query(self):
+        return self._trash_filter(super().get_query())
+
+    def get_count_query(self):
+        return self._trash_filter(super().get_count_query())
+
+    def get_list_row_actions(self):
+        return [] if self.in_trash() else super().get_list_row_actions()
+
+    def is_action_allowed(self, name: str) -> bool:
+        if name in _TRASH_ACTIONS:
+            return self.can_manage_trash
+        return super().is_action_allowed(name)
+
+    def get_actions_list(self):
+        actions, confirmations = super().get_actions_list()
+        trash = self.in_trash()
+        actions = [a for a in actions if (a[0] in _TRASH_ACTIONS) == trash]
+        names = {a[0] for a in actions}
+        return actions, {k: v for k, v in confirmations.items() if k in names}
+
+    def delete_model(self, model) -> bool:
+        if not isinstance(model, SoftDeleteMixin):
+            return super().delete_model(model)
+        try:
+            self.on_model_delete(model)
+            model.deleted_at = clock.now()
+            db.session.commit()
+        except Exception as ex:
+            db.session.rollback()
+            self.handle_view_exception(ex)
+            return False
+        self.after_model_delete(model)
+        return True
+
+    def _trashed(self, ids):
+        pk = self.model.__mapper__.primary_key[0]
+        return (
+            db.session.query(self.model)
+            .execution_options(include_deleted=True)
+            .filter(pk.in_(ids), self.model.deleted_at.is_not(None))
+            .all()
+        )
+
+    @action("restore", _l("Restore"), _l("Restore the selected records?"))
+    def action_restore(self, ids) -> None:
+        rows = self._trashed(ids)
+        for row in rows:
+            row.deleted_at = None
+        self._commit_action(
+            ngettext(
+                "Record was restored.", "%(count)s records were restored.",
+                len(rows), count=len(rows),
+            )
+        )
+
+    @action(
+        "purge",
+        _l("Delete permanently"),
+        _l("Delete the selected records permanently? This cannot be undone."),
+    )
+    def action_purge(self, ids) -> None:
+        rows = self._trashed(ids)
+        for row in rows:
+            db.session.delete(row)
+        self._commit_action(
+            ngettext(
+                "Record was deleted permanently.",
+                "%(count)s records were deleted permanently.",
+                len(rows), count=len(rows),
+            )
+        )
+
+    def _commit_action(self, message: str) -> None:
+        try:
+            db.session.commit()
+        except Exception as ex:
+            db.session.rollback()
+            self.handle_view_exception(ex)
+        else:
+            flash(message, "success")
+
+    # -- optimistic locking ----------------------------------------------------
+    def scaffold_form(self):
+        form_class = super().scaffold_form()
+        if issubclass(self.model, VersionMixin):
+            form_class.version = HiddenField()
+        return form_class
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        if "version" in form:
+            del form.version
+        return form
+
+    def update_model(self, form, model) -> bool:
+        if "version" in form:
+            submitted = form.version.data
+            del form.version  # never copied onto the model
+            if str(submitted) != str(model.version):
+                flash(STALE_MESSAGE, "error")
+                return False
+        return super().update_model(form, model)
+
+    # -- errors and export -------------------------------------------------------
+    def handle_view_exception(self, exc: Exception) -> bool:
+        """Tell the user in their language; never show a raw database error."""
+        if isinstance(exc, ValidationError):
+            flash(str(exc), "error")
+        elif isinstance(exc, StaleDataError):
+            flash(STALE_MESSAGE, "error")
+        elif isinstance(exc, IntegrityError):
+            log.warning("integrity error in %s: %s", self.endpoint, exc)
+            flash(
+                _(
+                    "Nothing was saved: the change conflicts with other records "
+                    "(a duplicate, or a record that is still in use)."
+                ),
+                "error",
+            )
+        elif current_app.config.get("FLASK_ADMIN_RAISE_ON_VIEW_EXCEPTION"):
+            raise exc
+        else:
+            log.exception("unexpected error in %s", self.endpoint)
+            flash(_("Nothing was saved because of an unexpected error; it was logged."), "error")
+        return True
+
+    def get_export_value(self, model, name):
+        return escape_formula(super().get_export_value(model, name))

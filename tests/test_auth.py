@@ -1,0 +1,190 @@
+"""Signing in and out, sessions, cookies and redirects."""
+import re
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+import pytest
+
+from backoffice.extensions import db, login_manager
+from backoffice.models import User
+from backoffice.security import safe_next_url
+
+from .conftest import Auth, csrf_token
+from .factories import PASSWORD, make_user
+
+
+def set_cookie(response, name: str) -> str:
+    return next(c for c in response.headers.getlist("Set-Cookie") if c.startswith(name + "="))
+
+
+def test_login_page_is_chinese_with_the_expected_fields(client):
+    """Does /login show a Chinese form with username, password and csrf_token?"""
+    html = client.get("/login").get_data(as_text=True)
+    assert 'name="username"' in html
+    assert 'name="password"' in html
+    assert 'name="csrf_token"' in html
+    assert "登录" in html
+    assert "用户名" in html
+    assert "密码" in html
+
+
+def test_login_and_logout(client, auth):
+    """Does a correct password sign in (to the home page) and signing out end it?"""
+    make_user("admin")
+    response = auth.login("admin")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/admin/"
+    assert "工作台" in client.get("/admin/").get_data(as_text=True)
+    response = auth.logout()
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login"
+    assert client.get("/admin/").status_code == 302
+
+
+def test_wrong_password_is_refused_in_chinese(client, auth):
+    """Is a wrong password refused with a Chinese message and no session?"""
+    make_user("admin")
+    response = auth.login("admin", "wrong password!")
+    assert response.status_code == 200
+    assert "用户名或密码错误" in response.get_data(as_text=True)
+    assert client.get("/admin/").status_code == 302
+
+
+def test_unknown_user_gets_the_same_message(auth):
+    response = auth.login("nobody", "whatever12345")
+    assert "用户名或密码错误" in response.get_data(as_text=True)
+
+
+def test_username_is_case_insensitive(auth):
+    make_user("admin")
+    assert auth.login("ADMIN").status_code == 302
+
+
+def test_inactive_user_cannot_sign_in(auth):
+    make_user("supervisor", active=False)
+    response = auth.login("supervisor")
+    assert response.status_code == 200
+    assert "停用" in response.get_data(as_text=True)
+
+
+def test_login_without_csrf_token_is_refused(client):
+    """Is a login POST without the CSRF token refused (400, Chinese page)?"""
+    make_user("admin")
+    response = client.post("/login", data={"username": "admin", "password": "x" * 12})
+    assert response.status_code == 400
+    assert "表单已过期" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("/admin/user/", "/admin/user/"),
+        ("/admin/user/?page=2", "/admin/user/?page=2"),
+        ("https://evil.example/", "/admin/"),
+        ("//evil.example/", "/admin/"),
+        ("/\\evil.example/", "/admin/"),
+        ("javascript:alert(1)", "/admin/"),
+        ("evil.example", "/admin/"),
+        ("/admin/\r\nSet-Cookie: x=1", "/admin/"),
+        ("", "/admin/"),
+    ],
+)
+def test_next_only_redirects_to_local_paths(client, auth, target, expected):
+    """Does `next` only ever lead to a path on this site?"""
+    make_user("admin")
+    token = csrf_token(client, "/login")
+    response = client.post(
+        "/login",
+        query_string={"next": target},
+        data={"username": "admin", "password": "correct horse battery", "csrf_token": token},
+    )
+    assert response.headers["Location"] == expected
+
+
+def test_safe_next_url_unit():
+    assert safe_next_url("/a?b=c", "/d") == "/a?b=c"
+    assert safe_next_url(None, "/d") == "/d"
+    assert safe_next_url("http:/x", "/d") == "/d"
+
+
+def test_cookies_are_httponly_and_lax(client, auth):
+    """Are the session and remember cookies HttpOnly and SameSite=Lax, not Secure on http?"""
+    make_user("admin")
+    response = auth.login("admin", remember="y")
+    for cookie in (set_cookie(response, "session"), set_cookie(response, "remember_token")):
+        assert "HttpOnly" in cookie
+        assert "SameSite=Lax" in cookie
+        assert "Secure" not in cookie
+
+
+def test_remember_cookie_lasts_at_most_14_days(auth):
+    make_user("admin")
+    response = auth.login("admin", remember="y")
+    cookie = set_cookie(response, "remember_token")
+    expires = parsedate_to_datetime(re.search(r"Expires=([^;]+)", cookie).group(1))
+    assert 13 <= (expires - datetime.now(UTC)).days <= 14
+
+
+def test_cookies_are_secure_over_https(client):
+    """Behind https every cookie we set is Secure, and HSTS is sent."""
+    make_user("admin")
+    token = csrf_token(client, "/login")
+    response = client.post(
+        "/login",
+        base_url="https://localhost",
+        headers={"Referer": "https://localhost/login"},
+        data={"username": "admin", "password": PASSWORD, "csrf_token": token, "remember": "y"},
+    )
+    assert response.status_code == 302
+    cookies = response.headers.getlist("Set-Cookie")
+    assert {c.split("=")[0] for c in cookies} >= {"session", "remember_token"}
+    for cookie in cookies:
+        assert "Secure" in cookie
+    assert "max-age" in response.headers["Strict-Transport-Security"]
+
+
+def test_security_headers(client):
+    response = client.get("/login")
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert "Strict-Transport-Security" not in response.headers
+
+
+def test_session_protection_is_strong(app):
+    assert login_manager.session_protection == "strong"
+
+
+def test_logout_ends_every_session_of_the_user(app):
+    """Does signing out on one device sign the user out on the others (remember cookie too)?"""
+    make_user("admin")
+    phone, desk = app.test_client(), app.test_client()
+    Auth(phone).login("admin", remember="y")
+    Auth(desk).login("admin", remember="y")
+    assert desk.get("/admin/").status_code == 200
+    Auth(phone).logout()
+    assert desk.get("/admin/").status_code == 302
+
+
+def test_deactivated_user_is_signed_out(app, client, auth):
+    user = make_user("supervisor")
+    auth.login("supervisor")
+    assert client.get("/admin/").status_code == 200
+    user.active = False
+    db.session.commit()
+    assert client.get("/admin/").status_code == 302
+
+
+def test_logout_get_shows_a_confirmation_form(client, auth):
+    make_user("admin")
+    auth.login("admin")
+    html = client.get("/logout").get_data(as_text=True)
+    assert "退出登录" in html
+    assert 'name="csrf_token"' in html
+    assert client.get("/admin/").status_code == 200  # a GET does not sign out
+
+
+def test_last_login_is_recorded(app, auth):
+    make_user("admin")
+    auth.login("admin")
+    assert db.session.get(User, 1).last_login_at is not None
