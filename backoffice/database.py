@@ -22,11 +22,11 @@ def _sqlite_connect(dbapi_connection, connection_record) -> None:
 
 def _sqlite_begin(connection) -> None:
     # A transaction that reads and then writes cannot wait for the write lock in
-    # WAL mode: it fails at once with "database is locked". Requests that may write
-    # (and the CLI) take the lock when they begin, so they queue for the busy
-    # timeout instead; reads still run side by side.
-    reading = has_request_context() and request.method in _READ_METHODS
-    connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+    # WAL mode: it fails at once with "database is locked" if another writer got in
+    # between. Requests that may write take the lock when they begin, so they queue
+    # for the busy timeout instead; reads (and the CLI) still run side by side.
+    writing = has_request_context() and request.method not in _READ_METHODS
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
 def configure_engine(engine: Engine) -> None:

@@ -3,6 +3,7 @@ import contextvars
 import re
 
 import pytest
+from flask import has_app_context
 from flask.testing import FlaskClient
 
 from backoffice.extensions import db
@@ -50,10 +51,15 @@ class IsolatedClient(FlaskClient):
     """A test client whose every request runs in a context of its own, as in production.
 
     The tests hold an app context open (for factories and queries); Flask would
-    otherwise reuse it, and its `g` and database session, for every request.
+    otherwise reuse it, and its `g` and database session, for every request. The
+    test's own transaction is committed first, so the request sees the test's data
+    and the test's next query sees the request's (SQLite reads from a snapshot).
     """
 
     def open(self, *args, **kwargs):
+        if has_app_context():
+            db.session.commit()
+        kwargs.setdefault("buffered", True)  # streamed bodies too finish in that context
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 

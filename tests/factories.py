@@ -28,3 +28,24 @@ def make_user(role: str, username: str | None = None, password: str = PASSWORD, 
     db.session.add(user)
     db.session.commit()
     return user
+
+
+def sample_user() -> int:
+    return make_user("trainer", "sample_user").id
+
+
+def sample_audit_row() -> int:
+    from sqlalchemy import select
+
+    from backoffice.models import AuditLog
+
+    make_user("trainer", "audited_user")
+    return db.session.scalar(select(AuditLog.id).order_by(AuditLog.id.desc()).limit(1))
+
+
+# One record per screen (by endpoint), for the permission matrix to open, edit and
+# delete. A new screen must add its own here: test_permissions checks that.
+SAMPLES = {
+    "user": sample_user,
+    "audit_log": sample_audit_row,
+}

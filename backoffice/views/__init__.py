@@ -1,4 +1,6 @@
 """init_admin(app): a new Admin per app, with every screen of every area."""
+from pathlib import Path
+
 from flask import Flask
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
@@ -17,6 +19,8 @@ def init_admin(app: Flask) -> Admin:
         name=_l("After-sales back office"),
         theme=Bootstrap4Theme(base_template="admin/backoffice_base.html", fluid=True),
         index_view=HomeView(name=_l("Home"), url="/admin"),
+        # Our admin.po fills the gaps in Flask-Admin's own Chinese catalog.
+        translations_path=str(Path(app.root_path) / "translations"),
     )
     system = _l("System")
     admin.add_view(UserAdmin(User, db, name=_l("Users"), category=system, endpoint="user"))

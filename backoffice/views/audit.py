@@ -1,9 +1,18 @@
 """The audit log (/admin/audit_log/): read-only for everyone, filterable."""
 import json
+import re
+from datetime import datetime
 
+from flask import current_app, has_app_context
+from flask_admin.contrib.sqla import filters
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
+from sqlalchemy import select
 
+from ..extensions import db
+from ..formatting import format_datetime
+from ..models import AuditLog, User
 from .base import SecureModelView
 
 ACTIONS = {
@@ -19,15 +28,53 @@ SOURCES = {
     "import": _l("Import"),
     "system": _l("System"),
 }
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+def _screens() -> list[SecureModelView]:
+    return [v for v in current_app.extensions["admin"][0]._views if isinstance(v, SecureModelView)]
+
+
+def _screen(table: str) -> SecureModelView | None:
+    """The screen that shows `table`'s records, for its names and labels."""
+    return next((v for v in _screens() if v.model.__tablename__ == table), None)
+
+
+def _user_options():
+    if not has_app_context():  # Flask-Admin also asks once, at start-up
+        return []
+    names = db.session.scalars(
+        select(User.username).order_by(User.username).execution_options(include_deleted=True)
+    )
+    return [(name, name) for name in names]
+
+
+def _record_type_options():
+    if not has_app_context():
+        return []
+    return [(view.model.__tablename__, str(view.name)) for view in _screens()]
+
+
+def _display(screen, field: str, value):
+    """A value kept in an audit row, as its screen would show it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    choices = screen._column_choices_map.get(field, {}) if screen else {}
+    if isinstance(value, str | int) and value in choices:
+        return choices[value]
+    if isinstance(value, str) and _ISO_DATETIME.match(value):
+        return format_datetime(datetime.fromisoformat(value))
+    return value
 
 
 def _changes_formatter(view, context, model, name):
-    labels = view.field_labels(model.model)
+    screen = _screen(model.model)
+    labels = screen.column_labels if screen else {}
     rows = Markup("").join(
         Markup("<tr><th>{}</th><td>{}</td><td>→</td><td>{}</td></tr>").format(
-            labels.get(field, field),
-            "" if old is None else old,
-            "" if new is None else new,
+            labels.get(field, field), _display(screen, field, old), _display(screen, field, new)
         )
         for field, (old, new) in sorted((model.changes or {}).items())
     )
@@ -39,7 +86,8 @@ def _changes_text(view, context, model, name):
 
 
 def _model_formatter(view, context, model, name):
-    return view.model_label(model.model)
+    screen = _screen(model.model)
+    return str(screen.name) if screen else model.model
 
 
 class AuditLogAdmin(SecureModelView):
@@ -50,7 +98,15 @@ class AuditLogAdmin(SecureModelView):
         "at", "username", "source", "ip", "action", "model", "record_id", "changes"
     )
     column_export_list = column_details_list
-    column_filters = ("username", "model", "record_id", "action", "at")
+    column_filters = (
+        filters.FilterEqual(AuditLog.username, _l("User"), options=_user_options),
+        filters.FilterEqual(AuditLog.model, _l("Record type"), options=_record_type_options),
+        filters.FilterEqual(AuditLog.record_id, _l("Record number")),
+        filters.FilterEqual(AuditLog.action, _l("Action"), options=list(ACTIONS.items())),
+        filters.DateTimeBetweenFilter(AuditLog.at, _l("Time")),
+        filters.DateTimeGreaterFilter(AuditLog.at, _l("Time")),
+        filters.DateTimeSmallerFilter(AuditLog.at, _l("Time")),
+    )
     column_sortable_list = ("at",)
     column_default_sort = ("id", True)
     column_labels = {
@@ -66,22 +122,9 @@ class AuditLogAdmin(SecureModelView):
     column_choices = {"action": list(ACTIONS.items()), "source": list(SOURCES.items())}
     column_formatters = {"changes": _changes_formatter, "model": _model_formatter}
     column_formatters_detail = column_formatters
-    column_formatters_export = {
-        "changes": _changes_text,
-        "model": _model_formatter,
-    }
+    column_formatters_export = {"changes": _changes_text, "model": _model_formatter}
 
-    def _screen(self, table: str):
-        """The screen that shows `table`'s records, for its labels."""
-        for view in self.admin._views:
-            if getattr(getattr(view, "model", None), "__tablename__", None) == table:
-                return view
-        return None
-
-    def field_labels(self, table: str) -> dict:
-        screen = self._screen(table)
-        return dict(screen.column_labels or {}) if screen else {}
-
-    def model_label(self, table: str) -> str:
-        screen = self._screen(table)
-        return str(screen.name) if screen else table
+    def _get_filter_groups(self):
+        # The users and screens in the filters' drop-downs change after start-up.
+        self._refresh_filters_cache()
+        return super()._get_filter_groups()

@@ -26,6 +26,7 @@ from flask_admin.model.form import converts
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -92,7 +93,16 @@ def _bool_export_formatter(view, value, name):
     return _("Yes") if value else _("No")
 
 
-_DATES = {date: _date_formatter, datetime: _datetime_formatter}
+# datetime first: a datetime is a date too, and the first isinstance match wins.
+_DATES = {datetime: _datetime_formatter, date: _date_formatter}
+
+# Labels of the columns every model may have (merged into each screen's labels).
+COMMON_LABELS = {
+    "created_at": _l("Created"),
+    "updated_at": _l("Updated"),
+    "deleted_at": _l("Deleted at"),
+    "version": _l("Version"),
+}
 
 
 class ModelConverter(AdminModelConverter):
@@ -133,6 +143,10 @@ class SecureModelView(Guarded, ModelView):
     column_type_formatters_export = {
         **typefmt.EXPORT_FORMATTERS, **_DATES, bool: _bool_export_formatter
     }
+
+    def __init__(self, *args, **kwargs):
+        self.column_labels = {**COMMON_LABELS, **(self.column_labels or {})}
+        super().__init__(*args, **kwargs)
 
     @property
     def can_create(self) -> bool:
@@ -281,14 +295,24 @@ class SecureModelView(Guarded, ModelView):
 
     def update_model(self, form, model) -> bool:
         if "version" in form:
-            submitted = form.version.data
+            # What the browser sent, not the model's value WTForms falls back to.
+            sent = form.version.raw_data
             del form.version  # never copied onto the model
-            if str(submitted) != str(model.version):
+            if not sent or sent[0] != str(model.version):
                 flash(STALE_MESSAGE, "error")
                 return False
         return super().update_model(form, model)
 
     # -- errors and export -------------------------------------------------------
+    def validate_form(self, form) -> bool:
+        valid = super().validate_form(form)
+        # Flask-Admin only shows plain-string errors; translated (lazy) messages of
+        # validators declared on the class must be made strings to be shown at all.
+        for field in form:
+            if isinstance(field.errors, list):
+                field.errors = [str(e) if isinstance(e, LazyString) else e for e in field.errors]
+        return valid
+
     def handle_view_exception(self, exc: Exception) -> bool:
         """Tell the user in their language; never show a raw database error."""
         if isinstance(exc, ValidationError):

@@ -43,13 +43,12 @@ class UserAdmin(SecureModelView):
         "role": _l("Role"),
         "active": _l("Active"),
         "last_login_at": _l("Last sign-in"),
-        "created_at": _l("Created"),
-        "updated_at": _l("Updated"),
+        "auth_epoch": _l("Sessions ended"),
         "new_password": _l("New password"),
         "confirm_password": _l("Repeat the new password"),
     }
     column_choices = {"role": list(ROLES.items())}
-    form_columns = ("username", "display_name", "role", "active")
+    form_columns = ("username", "display_name", "role", "active", "new_password", "confirm_password")
     form_choices = {"role": list(ROLES.items())}
     form_args = {
         "username": {"validators": [InputRequired(), USERNAME_RULE]},
