@@ -6,6 +6,7 @@ import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient
 
+from backoffice import clock
 from backoffice.extensions import db
 
 from .databases import (
@@ -72,6 +73,13 @@ def app(database, tmp_path):
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def freeze():
+    """Set the app's clock: freeze(datetime) (naive = Asia/Shanghai); released after."""
+    yield clock.freeze
+    clock.freeze(None)
 
 
 @pytest.fixture

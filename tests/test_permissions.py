@@ -1,6 +1,7 @@
 """The permission matrix: every screen, every role, every operation, from one table."""
 import pytest
 
+from backoffice.extensions import db
 from backoffice.models import SoftDeleteMixin
 from backoffice.permissions import EXPORT_ROLES, MATRIX, ROLES, allowed
 from backoffice.views.base import SecureModelView
@@ -101,14 +102,18 @@ def test_matrix_cell(app, client, auth, endpoint, area, view, role):
         auth.post(f"{base}/ajax/update/", {"list_form_pk": record_id}),
         may_write and view.editable, ok=(200, 404, 500),
     )
-    expect(
-        auth.post(f"{base}/action/", {"action": "delete", "rowid": record_id}),
-        may_delete and view.deletable, ok=(302,),
-    )
-    expect(
-        auth.post(f"{base}/delete/", {"id": record_id}),
-        may_delete and view.deletable, ok=(302,),
-    )
+    soft = issubclass(view.model, SoftDeleteMixin)
+    for url, data in (
+        (f"{base}/action/", {"action": "delete", "rowid": record_id}),
+        (f"{base}/delete/", {"id": record_id}),
+    ):
+        expect(auth.post(url, data), may_delete and view.deletable, ok=(302,))
+        record = db.session.get(view.model, record_id, execution_options={"include_deleted": True})
+        deleted = record is None or (soft and record.deleted_at is not None)
+        assert deleted == (may_delete and view.deletable), url
+        if soft and deleted:
+            record.deleted_at = None  # back, for the next way of deleting
+            db.session.commit()
     trash = client.get(f"{base}/", query_string={"trash": "1"})
     if may_read:
         shows_trash = "已删除记录" in trash.get_data(as_text=True)

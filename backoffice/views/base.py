@@ -18,6 +18,8 @@ from flask import (
 )
 from flask_admin import BaseView
 from flask_admin.actions import action
+from flask_admin.babel import lazy_gettext as fa_lazy_gettext
+from flask_admin.babel import ngettext as fa_ngettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_admin.contrib.sqla.form import AdminModelConverter
@@ -233,18 +235,40 @@ class SecureModelView(Guarded, ModelView):
         self.after_model_delete(model)
         return True
 
-    def _trashed(self, ids):
+    def _rows(self, ids, *, trashed: bool = False) -> list:
+        """The records a bulk action names (ids arrive as text; typed for PostgreSQL)."""
         pk = self.model.__mapper__.primary_key[0]
-        return (
-            db.session.query(self.model)
-            .execution_options(include_deleted=True)
-            .filter(pk.in_(ids), self.model.deleted_at.is_not(None))
-            .all()
-        )
+        try:
+            values = [pk.type.python_type(i) for i in ids]
+        except ValueError:
+            abort(400)
+        query = db.session.query(self.model).filter(pk.in_(values))
+        if trashed:
+            query = query.execution_options(include_deleted=True).filter(
+                self.model.deleted_at.is_not(None)
+            )
+        return query.all()
+
+    @action(
+        "delete",
+        fa_lazy_gettext("Delete"),
+        fa_lazy_gettext("Are you sure you want to delete selected records?"),
+    )
+    def action_delete(self, ids) -> None:
+        count = sum(1 for row in self._rows(ids) if self.delete_model(row))
+        if count:
+            flash(
+                fa_ngettext(
+                    "Record was successfully deleted.",
+                    "%(count)s records were successfully deleted.",
+                    count, count=count,
+                ),
+                "success",
+            )
 
     @action("restore", _l("Restore"), _l("Restore the selected records?"))
     def action_restore(self, ids) -> None:
-        rows = self._trashed(ids)
+        rows = self._rows(ids, trashed=True)
         for row in rows:
             row.deleted_at = None
         self._commit_action(
@@ -260,7 +284,7 @@ class SecureModelView(Guarded, ModelView):
         _l("Delete the selected records permanently? This cannot be undone."),
     )
     def action_purge(self, ids) -> None:
-        rows = self._trashed(ids)
+        rows = self._rows(ids, trashed=True)
         for row in rows:
             db.session.delete(row)
         self._commit_action(

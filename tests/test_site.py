@@ -1,0 +1,93 @@
+"""The site around the screens: health check, home page, language, error pages."""
+import re
+from datetime import datetime
+
+from sqlalchemy import text
+
+from backoffice import create_app
+from backoffice.config import TestConfig
+from backoffice.extensions import db
+from backoffice.permissions import AREAS, MATRIX, ROLES
+
+from .factories import make_user
+
+
+def test_healthz_answers_200_with_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_answers_503_without_the_database(tmp_path):
+    missing = tmp_path / "no-such-folder" / "db.sqlite3"
+    app = create_app(TestConfig.settings(SQLALCHEMY_DATABASE_URI=f"sqlite:///{missing}"))
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"] == "unreachable"
+
+
+def test_root_leads_to_the_home_page(client):
+    assert client.get("/").headers["Location"] == "/admin/"
+
+
+def test_home_page_shows_one_panel_per_area_the_role_may_read(client, auth):
+    for role in ROLES:
+        auth.login_as(role)
+        html = client.get("/admin/").get_data(as_text=True)
+        assert "工作台" in html
+        for area, title in AREAS.items():
+            shown = f'data-area="{area}"' in html
+            assert shown == (role in MATRIX[area]), (role, area)
+            if shown:
+                assert str(title) in html
+        auth.logout()
+
+
+def test_menu_shows_only_screens_the_role_may_open(client, auth):
+    auth.login_as("manager")
+    html = client.get("/admin/").get_data(as_text=True)
+    assert "/admin/audit_log/" in html
+    assert "/admin/user/" not in html
+
+
+def test_language_switch_to_english_and_back(client, auth):
+    make_user("admin")
+    auth.login("admin")
+    assert "工作台" in client.get("/admin/").get_data(as_text=True)
+    response = client.get("/lang/en", query_string={"next": "/admin/user/"})
+    assert response.headers["Location"] == "/admin/user/"
+    html = client.get("/admin/user/").get_data(as_text=True)
+    assert "Users" in html
+    assert "List" in html
+    assert "Username" in html
+    client.get("/lang/zh_Hans_CN")
+    assert "用户名" in client.get("/admin/user/").get_data(as_text=True)
+
+
+def test_unknown_language_is_ignored(client):
+    client.get("/lang/xx")
+    assert "登录" in client.get("/login").get_data(as_text=True)
+
+
+def test_language_switch_never_redirects_off_site(client):
+    response = client.get("/lang/en", query_string={"next": "https://evil.example/"})
+    assert response.headers["Location"] == "/admin/"
+
+
+def test_404_page_is_chinese(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "页面不存在" in response.get_data(as_text=True)
+
+
+def test_times_are_stored_in_utc_and_shown_in_local_time(client, auth, freeze):
+    """Is a sign-in at 19:05 in Shanghai stored as 11:05 UTC and shown as 2026-11-27 19:05?"""
+    freeze(datetime(2026, 11, 27, 19, 5))
+    user = make_user("admin")
+    auth.login("admin")
+    stored = db.session.execute(
+        text("SELECT last_login_at FROM user_account WHERE id = :id"), {"id": user.id}
+    ).scalar()
+    assert str(stored).startswith("2026-11-27 11:05")
+    html = client.get(f"/admin/user/details/?id={user.id}").get_data(as_text=True)
+    assert re.search(r">\s*2026-11-27 19:05\s*<", html)
