@@ -85,9 +85,11 @@ def jsonable(value):
 
 
 def _columns(obj):
+    mapper = inspect(obj).mapper
     redacted = getattr(type(obj), "__audit_redacted__", frozenset())
-    for attr in inspect(obj).mapper.column_attrs:
-        if attr.key not in _QUIET:
+    keys = {mapper.get_property_by_column(c).key for c in mapper.primary_key}
+    for attr in mapper.column_attrs:
+        if attr.key not in _QUIET and attr.key not in keys:  # the key is the record number
             yield attr.key, attr.key in redacted
 
 

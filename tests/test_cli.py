@@ -27,7 +27,9 @@ def test_create_user_with_password(app, runner):
 
 
 def test_create_user_prompts_for_the_password(app, runner):
-    result = runner.invoke(args=["create-user", "wang", "--role", "trainer"], input=f"{GOOD}\n{GOOD}\n")
+    result = runner.invoke(
+        args=["create-user", "wang", "--role", "trainer"], input=f"{GOOD}\n{GOOD}\n"
+    )
     assert result.exit_code == 0, result.output
     assert GOOD not in result.output  # hidden input
     assert Auth(app.test_client()).login("wang", GOOD).status_code == 302

@@ -22,7 +22,7 @@ def init_admin(app: Flask) -> Admin:
         # Our admin.po fills the gaps in Flask-Admin's own Chinese catalog.
         translations_path=str(Path(app.root_path) / "translations"),
     )
-    system = _l("System")
+    system = _l("Administration")
     admin.add_view(UserAdmin(User, db, name=_l("Users"), category=system, endpoint="user"))
     admin.add_view(
         AuditLogAdmin(

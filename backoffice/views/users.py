@@ -44,11 +44,14 @@ class UserAdmin(SecureModelView):
         "active": _l("Active"),
         "last_login_at": _l("Last sign-in"),
         "auth_epoch": _l("Sessions ended"),
+        "password_hash": _l("Password (hidden)"),
         "new_password": _l("New password"),
         "confirm_password": _l("Repeat the new password"),
     }
     column_choices = {"role": list(ROLES.items())}
-    form_columns = ("username", "display_name", "role", "active", "new_password", "confirm_password")
+    form_columns = (
+        "username", "display_name", "role", "active", "new_password", "confirm_password"
+    )
     form_choices = {"role": list(ROLES.items())}
     form_args = {
         "username": {"validators": [InputRequired(), USERNAME_RULE]},
