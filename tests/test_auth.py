@@ -188,3 +188,28 @@ def test_last_login_is_recorded(app, auth):
     make_user("admin")
     auth.login("admin")
     assert db.session.get(User, 1).last_login_at is not None
+
+
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("/admin/user/new/", {"username": "x1", "display_name": "x", "role": "trainer"}),
+        ("/admin/user/edit/?id=1", {"username": "admin", "display_name": "x", "role": "admin"}),
+        ("/admin/user/delete/", {"id": "2"}),
+        ("/admin/user/action/", {"action": "delete", "rowid": "2"}),
+        ("/admin/user/ajax/update/", {"list_form_pk": "2", "display_name": "x"}),
+        ("/logout", {}),
+    ],
+)
+def test_every_form_needs_the_csrf_token(client, auth, path, data):
+    """Is a POST without the session's CSRF token refused and nothing changed?"""
+    make_user("admin")
+    make_user("trainer")
+    auth.login("admin")
+    response = client.post(path, data=data)
+    assert response.status_code == 400
+    wrong = client.post(path, data={**data, "csrf_token": "forged"})
+    assert wrong.status_code == 400
+    db.session.expire_all()
+    assert [u.username for u in db.session.query(User).order_by(User.id)] == ["admin", "trainer"]
+    assert client.get("/admin/").status_code == 200  # still signed in
