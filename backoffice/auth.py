@@ -47,6 +47,16 @@ def set_password(user: User, password: str) -> None:
     user.end_sessions()
 
 
+def create_user(username: str, role: str, password: str, display_name: str | None = None) -> User:
+    """A new active account, added to the session (the caller commits)."""
+    user = User(
+        username=username, display_name=display_name or username, role=role, active=True
+    )
+    set_password(user, password)
+    db.session.add(user)
+    return user
+
+
 def find_user(username: str) -> User | None:
     return db.session.scalar(
         select(User).where(func.lower(User.username) == username.strip().lower())

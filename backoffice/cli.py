@@ -8,24 +8,12 @@ from flask_babel import gettext as _
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from . import audit
-from .auth import find_user, set_password
+from . import audit, demo
+from .auth import create_user, find_user, set_password
 from .extensions import db
 from .models import User
 from .permissions import ROLES
 from .security import password_problems
-
-DEMO_USERS = [
-    # username, display name, role
-    ("supervisor", "王主管", "supervisor"),
-    ("agent1", "李丽", "followup_agent"),
-    ("agent2", "赵敏", "followup_agent"),
-    ("advisor1", "陈刚", "service_advisor"),
-    ("advisor2", "刘洋", "service_advisor"),
-    ("safety", "孙安全", "safety_officer"),
-    ("trainer", "周培训", "trainer"),
-    ("manager", "张站长", "manager"),
-]
 
 
 def _check_password(password: str, username: str) -> None:
@@ -36,15 +24,6 @@ def _check_password(password: str, username: str) -> None:
 
 def _generated_password() -> str:
     return secrets.token_urlsafe(12)
-
-
-def create_user(username: str, role: str, password: str, display_name: str | None = None) -> User:
-    user = User(
-        username=username, display_name=display_name or username, role=role, active=True
-    )
-    set_password(user, password)
-    db.session.add(user)
-    return user
 
 
 @click.command("create-user")
@@ -86,12 +65,8 @@ def set_password_command(username, password):
 
 def seed_demo() -> list[tuple[str, str]]:
     """Add the demo data that is missing; returns the (username, password) created."""
-    created = []
-    password = _generated_password()
-    for username, display_name, role in DEMO_USERS:
-        if find_user(username) is None:
-            create_user(username, role, password, display_name)
-            created.append((username, password))
+    created = demo.seed_users(_generated_password())
+    demo.seed_archives()
     db.session.commit()
     return created
 

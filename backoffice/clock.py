@@ -27,6 +27,13 @@ def today() -> date:
     return now().date()
 
 
+def local_date(moment: datetime) -> date:
+    """The day `moment` falls on here (naive means it is local already)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(_tz)
+    return moment.date()
+
+
 def freeze(moment: datetime | None) -> None:
     """Fix the clock at `moment` (naive means local time); None lets it run again."""
     global _frozen

@@ -28,8 +28,16 @@ class Config:
     # Number of reverse proxies in front of the app whose X-Forwarded-* to trust.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 
+    # Printed at the top of every PDF (接车登记表, 客户档案...).
+    SHOP_NAME = os.environ.get("SHOP_NAME", "")
+    SHOP_ADDRESS = os.environ.get("SHOP_ADDRESS", "")
+    # A TrueType font with Chinese glyphs for PDFs; found among the usual ones if unset.
+    PDF_FONT_PATH = os.environ.get("PDF_FONT_PATH")
+
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 (a hash method, not a password)
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Uploads (imports, later photos and scans): larger requests are refused.
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "10")) * 1024 * 1024
     FLASK_ADMIN_FLUID_LAYOUT = True
     PAGE_SIZE = 20
 

@@ -17,6 +17,7 @@ _PAGES = {
     ),
     404: (_l("Page not found"), _l("The page or record does not exist, or it was deleted.")),
     405: (_l("Not allowed"), _l("This address does not accept that kind of request.")),
+    413: (_l("File too large"), _l("The file is larger than the limit of %(mb)d MB.")),
     500: (
         _l("Something went wrong"),
         _l("The error was logged and nothing was saved. Please try again."),
@@ -34,6 +35,11 @@ def render_error(status: int, message=None):
 def init_app(app: Flask) -> None:
     for status in (400, 403, 404, 405):
         app.register_error_handler(status, lambda e, s=status: render_error(s))
+
+    @app.errorhandler(413)
+    def _too_large(e):
+        limit = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        return render_error(413, _PAGES[413][1] % {"mb": limit})
 
     @app.errorhandler(CSRFError)
     def _csrf(e):

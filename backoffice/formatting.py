@@ -1,5 +1,6 @@
 """How dates, times and values read on screen: 2026-11-27, 14:05, local time."""
 from datetime import date, datetime
+from urllib.parse import quote
 
 from flask import Flask
 from flask_babel import get_locale
@@ -37,3 +38,18 @@ def escape_formula(value):
     if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
         return "'" + value
     return value
+
+
+def mask_mobile(value: str | None) -> str:
+    """138****1234: what a role without access to contact details sees."""
+    if not value or len(value) < 8:
+        return value or ""
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def content_disposition(filename: str, inline: bool = False) -> str:
+    """A Content-Disposition whose (Chinese) file name every browser shows right."""
+    stem, dot, ext = filename.rpartition(".")
+    ascii_stem = stem.encode("ascii", "ignore").decode().strip(" _-") or "download"
+    kind = "inline" if inline else "attachment"
+    return f"{kind}; filename=\"{ascii_stem}{dot}{ext}\"; filename*=UTF-8''{quote(filename)}"

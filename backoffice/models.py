@@ -1,11 +1,22 @@
-"""All models: users and the audit log now; each area adds its own below."""
-from datetime import UTC, datetime
+"""All models: users and the audit log, then each area's own, one section per area."""
+from datetime import UTC, date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, TypeDecorator
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column, validates
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    and_,
+)
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship, validates
 
-from . import clock
+from . import clock, rules
 from .extensions import db
 
 
@@ -120,3 +131,180 @@ class AuditLog(db.Model):
     record_id: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(16), index=True)
     changes: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+# -- Customer archives (DOMAIN.md "Customer archive") ----------------------------------
+
+CUSTOMER_KINDS = ("person", "company")
+CHANNELS = ("phone", "sms", "wechat", "post", "email")
+VISIT_KINDS = ("repair", "maintenance", "consultation", "warranty", "accident")
+
+
+def reversed_text(value: str | None) -> str | None:
+    """The value backwards: an index on it answers "ends with" as a prefix search."""
+    return value[::-1] if value else None
+
+
+class Customer(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
+    __tablename__ = "customer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="person")
+    mobile: Mapped[str | None] = mapped_column(String(11), unique=True)
+    # For "last 4 digits" searches through an index (see search.py).
+    mobile_reversed: Mapped[str | None] = mapped_column(String(11), index=True)
+    other_phone: Mapped[str | None] = mapped_column(String(30))
+    address: Mapped[str | None] = mapped_column(String(200))
+    preferred_channel: Mapped[str] = mapped_column(String(16), default="phone")
+    contact_consent: Mapped[bool] = mapped_column(default=True)
+    wished_services: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+
+    agent = relationship(User, foreign_keys=[agent_id])
+    vehicles = relationship(
+        "Vehicle", back_populates="owner", order_by="Vehicle.id", lazy="selectin"
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+    @validates("mobile")
+    def _keep_reversed_mobile(self, key, value):
+        self.mobile_reversed = reversed_text(value)
+        return value
+
+
+class Vehicle(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
+    __tablename__ = "vehicle"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    plate_number: Mapped[str] = mapped_column(String(16), unique=True)
+    plate_reversed: Mapped[str] = mapped_column(String(16), index=True)
+    vin: Mapped[str | None] = mapped_column(String(17), unique=True)
+    vin_reversed: Mapped[str | None] = mapped_column(String(17), index=True)
+    brand: Mapped[str | None] = mapped_column(String(50))
+    vehicle_model: Mapped[str | None] = mapped_column(String(100))
+    vehicle_kind: Mapped[str | None] = mapped_column(String(32), index=True)
+    colour: Mapped[str | None] = mapped_column(String(30))
+    purchase_date: Mapped[date | None] = mapped_column(Date)
+    registration_date: Mapped[date | None] = mapped_column(Date)
+    current_mileage: Mapped[int | None] = mapped_column(Integer)
+    warranty_end_date: Mapped[date | None] = mapped_column(Date)
+    warranty_end_km: Mapped[int | None] = mapped_column(Integer)
+    # From the latest visit, so that "maintenance due" is one indexed lookup.
+    next_maintenance_date: Mapped[date | None] = mapped_column(Date, index=True)
+    next_maintenance_km: Mapped[int | None] = mapped_column(Integer)
+
+    owner = relationship(Customer, back_populates="vehicles")
+
+    def __str__(self) -> str:
+        return self.plate_number
+
+    @validates("plate_number")
+    def _keep_reversed_plate(self, key, value):
+        self.plate_reversed = reversed_text(value)
+        return value
+
+    @validates("vin")
+    def _keep_reversed_vin(self, key, value):
+        self.vin_reversed = reversed_text(value)
+        return value
+
+
+class Visit(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
+    """A car brought in for work, or a customer's visit (送修或来访)."""
+
+    __tablename__ = "visit"
+    __table_args__ = (Index("ix_visit_archive_open", "archived_at", "archive_due_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicle.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="maintenance")
+    visited_at: Mapped[datetime] = mapped_column(TZDateTime, index=True)
+    mileage: Mapped[int | None] = mapped_column(Integer)
+    mileage_correction_reason: Mapped[str | None] = mapped_column(String(200))
+    service_items: Mapped[str | None] = mapped_column(Text)
+    advisor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    completed_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    maintenance_interval_months: Mapped[int | None] = mapped_column(Integer)
+    maintenance_interval_km: Mapped[int | None] = mapped_column(Integer)
+    next_maintenance_date: Mapped[date | None] = mapped_column(Date)
+    next_maintenance_km: Mapped[int | None] = mapped_column(Integer)
+    # The 2-day rule (rules.archive_due); kept on the row so "overdue" is indexed.
+    archive_due_on: Mapped[date] = mapped_column(Date)
+    archived_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    # The local day of archived_at: "on time" is then a plain column comparison in SQL.
+    archived_on: Mapped[date | None] = mapped_column(Date)
+    archived_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    vehicle = relationship(Vehicle)
+    customer = relationship(Customer)
+    advisor = relationship(User, foreign_keys=[advisor_id])
+    archived_by = relationship(User, foreign_keys=[archived_by_id])
+
+    def __str__(self) -> str:
+        return f"{clock.local_date(self.visited_at)} {self.vehicle or ''}".strip()
+
+    @validates("visited_at")
+    def _set_archive_due(self, key, value):
+        if value is not None:
+            self.archive_due_on = rules.archive_due(clock.local_date(value))
+        return value
+
+    @validates("archived_at")
+    def _set_archived_on(self, key, value):
+        self.archived_on = clock.local_date(value) if value else None
+        return value
+
+    @property
+    def archive_status(self) -> str:
+        """on_time, late, open or overdue (DOMAIN.md: the archive within 2 days)."""
+        if self.archived_on is None:
+            return "overdue" if clock.today() > self.archive_due_on else "open"
+        return "on_time" if self.archived_on <= self.archive_due_on else "late"
+
+    @classmethod
+    def archive_status_clause(cls, status: str, today: date):
+        """The SQL condition for archive_status == status (indexed for open and overdue)."""
+        return {
+            "open": and_(cls.archived_at.is_(None), cls.archive_due_on >= today),
+            "overdue": and_(cls.archived_at.is_(None), cls.archive_due_on < today),
+            "on_time": and_(cls.archived_at.is_not(None), cls.archived_on <= cls.archive_due_on),
+            "late": and_(cls.archived_at.is_not(None), cls.archived_on > cls.archive_due_on),
+        }[status]
+
+    def record_on_vehicle(self) -> None:
+        """Carry this visit's mileage and next maintenance onto its vehicle, if newest."""
+        vehicle = self.vehicle
+        if self.mileage is not None and (
+            vehicle.current_mileage is None
+            or self.mileage > vehicle.current_mileage
+            or self.mileage_correction_reason
+        ):
+            vehicle.current_mileage = self.mileage
+        if self.next_maintenance_date or self.next_maintenance_km:
+            vehicle.next_maintenance_date = self.next_maintenance_date
+            vehicle.next_maintenance_km = self.next_maintenance_km
+
+
+class ImportBatch(TimestampMixin, db.Model):
+    """An uploaded spreadsheet between its preview and its import.
+
+    Not audited itself: each record it creates is audited on its own (source "import").
+    """
+
+    __tablename__ = "import_batch"
+    __audit__ = False
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    filename: Mapped[str] = mapped_column(String(200))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="preview")
+    # [{"line": 2, "values": {...}, "errors": ["..."]}, ...]
+    rows: Mapped[list] = mapped_column(JSON)
+    imported: Mapped[int] = mapped_column(default=0)

@@ -55,3 +55,8 @@ def allowed(role: str | None, area: str, op: str) -> bool:
     if op == "X":
         return role in EXPORT_ROLES and allowed(role, area, "R")
     return op in MATRIX[area].get(role, "")
+
+
+def sees_contact_details(role: str | None) -> bool:
+    """Whether the role sees customers' phone numbers in full (the manager sees 138****1234)."""
+    return role != "manager"

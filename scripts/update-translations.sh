@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 py=.venv/bin
 "$py/pybabel" -q extract -F babel.cfg -k _l -k lazy_gettext -o messages.pot .
 "$py/pybabel" -q update -i messages.pot -d backoffice/translations -l zh_Hans_CN \
-    --width 100 --no-fuzzy-matching
+    --width 100 --no-fuzzy-matching --ignore-obsolete
 "$py/pybabel" -q compile -d backoffice/translations -D messages
 "$py/pybabel" -q compile -d backoffice/translations -D admin
 rm -f messages.pot

@@ -1,11 +1,14 @@
 """Test data made through the real models (and so through the audit hooks)."""
+import itertools
 from functools import cache
 
 from werkzeug.security import generate_password_hash
 
 from backoffice.config import TestConfig
 from backoffice.extensions import db
-from backoffice.models import User
+from backoffice import clock
+from backoffice.models import Customer, User, Vehicle, Visit
+from backoffice.rules import vin_check_digit
 
 PASSWORD = "correct horse battery"
 
@@ -30,6 +33,47 @@ def make_user(role: str, username: str | None = None, password: str = PASSWORD, 
     return user
 
 
+_serial = itertools.count(1)
+
+
+def make_customer(**fields) -> Customer:
+    n = next(_serial)
+    values = {"name": f"客户{n}", "mobile": f"139{n:08d}", "kind": "person"}
+    customer = Customer(**{**values, **fields})
+    db.session.add(customer)
+    db.session.commit()
+    return customer
+
+
+def make_vin(n: int) -> str:
+    body = f"LSVAM4180C{n:07d}"
+    return body[:8] + vin_check_digit(body) + body[9:]
+
+
+def make_vehicle(owner: Customer | None = None, **fields) -> Vehicle:
+    n = next(_serial)
+    values = {
+        "owner": owner or make_customer(), "plate_number": f"粤B{n:05d}", "vin": make_vin(n),
+        "brand": "大众", "vehicle_model": "朗逸", "vehicle_kind": "sedan",
+    }
+    vehicle = Vehicle(**{**values, **fields})
+    db.session.add(vehicle)
+    db.session.commit()
+    return vehicle
+
+
+def make_visit(vehicle: Vehicle | None = None, **fields) -> Visit:
+    vehicle = vehicle or make_vehicle()
+    values = {
+        "vehicle": vehicle, "customer": vehicle.owner, "kind": "maintenance",
+        "visited_at": clock.now(), "mileage": 10000, "service_items": "更换机油、机油滤清器",
+    }
+    visit = Visit(**{**values, **fields})
+    db.session.add(visit)
+    db.session.commit()
+    return visit
+
+
 def sample_user() -> int:
     return make_user("trainer", "sample_user").id
 
@@ -48,4 +92,7 @@ def sample_audit_row() -> int:
 SAMPLES = {
     "user": sample_user,
     "audit_log": sample_audit_row,
+    "customer": lambda: make_customer().id,
+    "vehicle": lambda: make_vehicle().id,
+    "visit": lambda: make_visit().id,
 }

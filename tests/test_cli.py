@@ -3,7 +3,7 @@ import re
 
 from sqlalchemy import func, select
 
-from backoffice.cli import DEMO_USERS
+from backoffice.demo import DEMO_USERS
 from backoffice.extensions import db
 from backoffice.models import AuditLog, User
 

@@ -7,7 +7,8 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
-from ..models import AuditLog, User
+from ..models import AuditLog, Customer, User, Vehicle, Visit
+from .archives import CustomerAdmin, VehicleAdmin, VisitAdmin
 from .audit import AuditLogAdmin
 from .home import HomeView
 from .users import UserAdmin
@@ -22,6 +23,13 @@ def init_admin(app: Flask) -> Admin:
         # Our admin.po fills the gaps in Flask-Admin's own Chinese catalog.
         translations_path=str(Path(app.root_path) / "translations"),
     )
+    archives = _l("Customer archives")
+    admin.add_view(CustomerAdmin(Customer, db, name=_l("Customers"), category=archives,
+                                 endpoint="customer"))
+    admin.add_view(VehicleAdmin(Vehicle, db, name=_l("Vehicles"), category=archives,
+                                endpoint="vehicle"))
+    admin.add_view(VisitAdmin(Visit, db, name=_l("Visits"), category=archives, endpoint="visit"))
+
     system = _l("Administration")
     admin.add_view(UserAdmin(User, db, name=_l("Users"), category=system, endpoint="user"))
     admin.add_view(

@@ -1,0 +1,192 @@
+"""Realistic Chinese demo data, made from a fixed seed and dated relative to today.
+
+Demo data, not secrets: `random` with a seed is what makes it repeatable.
+"""
+import random
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from . import clock, rules
+from .auth import create_user, find_user
+from .extensions import db
+from .models import Customer, User, Vehicle, Visit
+
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程魏苏吕丁任沈姚卢傅钟"
+)
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华鹏辉宇浩然子轩欣怡梓涵晨阳嘉怡俊杰思远雨彤"
+COMPANIES = (
+    "深圳市鹏达物流有限公司", "深圳市华南建材有限公司", "深圳市安顺出租汽车有限公司",
+    "深圳市科技园物业管理有限公司", "深圳市南山区第二实验学校", "深圳市蓝海餐饮管理有限公司",
+    "深圳市智联电子科技有限公司", "深圳市宏远建筑工程有限公司",
+)
+DISTRICTS = ("南山区", "福田区", "罗湖区", "宝安区", "龙岗区", "龙华区", "光明区", "盐田区")
+ROADS = ("深南大道", "科技园路", "滨海大道", "北环大道", "宝安大道", "龙岗大道", "梅林路", "莲花路")
+WISHES = (
+    "保养到期前短信提醒", "上门取送车", "预约时优先安排", "免费检测活动通知",
+    "新能源电池检测", "车险续保提醒", "", "", "",
+)
+# brand, models, kind, VIN world maker code, new energy
+MODELS = (
+    ("大众", ("朗逸", "速腾", "帕萨特"), "sedan", "LSV", False),
+    ("大众", ("途观L", "探岳"), "suv", "LFV", False),
+    ("丰田", ("卡罗拉", "凯美瑞"), "sedan", "LVG", False),
+    ("丰田", ("RAV4荣放", "汉兰达"), "suv", "LVG", False),
+    ("本田", ("雅阁", "思域"), "sedan", "LHG", False),
+    ("本田", ("CR-V", "奥德赛"), "suv", "LHG", False),
+    ("别克", ("GL8",), "mpv", "LSG", False),
+    ("比亚迪", ("秦PLUS", "汉EV"), "sedan", "LGX", True),
+    ("比亚迪", ("宋PLUS", "元PLUS"), "suv", "LGX", True),
+    ("特斯拉", ("Model 3", "Model Y"), "sedan", "LRW", True),
+    ("五菱", ("宏光MINIEV",), "hatchback", "LZW", True),
+    ("福特", ("全顺",), "van", "LJX", False),
+)
+COLOURS = ("白色", "黑色", "银色", "灰色", "蓝色", "红色", "珍珠白", "深灰色")
+ITEMS = {
+    "maintenance": ("更换机油、机油滤清器", "更换空气滤清器、空调滤清器", "检查刹车片、轮胎气压",
+                    "更换火花塞", "四轮定位", "更换刹车油"),
+    "repair": ("更换前刹车片", "更换蓄电池", "维修空调不制冷", "更换雨刮片", "维修车窗升降器",
+               "更换减震器"),
+    "warranty": ("质保更换水泵", "质保维修中控屏", "质保更换车门密封条"),
+    "consultation": ("咨询保养套餐", "咨询延保服务", "咨询新能源充电桩安装"),
+    "accident": ("前保险杠钣金喷漆", "更换左前大灯", "后门钣金修复"),
+}
+KIND_WEIGHTS = {"maintenance": 55, "repair": 25, "warranty": 8, "consultation": 7, "accident": 5}
+PLATE_CHARS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+def _name(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+
+
+def _mobile(rng: random.Random, taken: set) -> str:
+    while True:
+        mobile = "1" + rng.choice("35789") + "".join(rng.choice("0123456789") for _ in range(9))
+        if mobile not in taken:
+            taken.add(mobile)
+            return mobile
+
+
+def _plate(rng: random.Random, new_energy: bool, taken: set) -> str:
+    while True:
+        if new_energy:
+            tail = rng.choice("DF") + "".join(rng.choice("0123456789") for _ in range(5))
+        else:
+            tail = "".join(rng.choice("0123456789") for _ in range(4))
+            position = rng.randrange(5)
+            tail = tail[:position] + rng.choice(PLATE_CHARS + "0123456789") + tail[position:]
+        plate = "粤B" + tail
+        if plate not in taken:
+            taken.add(plate)
+            return rules.normalize_plate(plate)
+
+
+def _vin(rng: random.Random, maker: str) -> str:
+    alphabet = rules.VIN_CHARACTERS
+    body = maker + "".join(rng.choice(alphabet) for _ in range(5)) + "0"
+    serial = "".join(rng.choice("0123456789") for _ in range(6))
+    body += rng.choice("NPRS") + rng.choice(alphabet) + serial
+    return body[:8] + rules.vin_check_digit(body) + body[9:]
+
+
+DEMO_USERS = [
+    # username, display name, role
+    ("supervisor", "王主管", "supervisor"),
+    ("agent1", "李丽", "followup_agent"),
+    ("agent2", "赵敏", "followup_agent"),
+    ("advisor1", "陈刚", "service_advisor"),
+    ("advisor2", "刘洋", "service_advisor"),
+    ("safety", "孙安全", "safety_officer"),
+    ("trainer", "周培训", "trainer"),
+    ("manager", "张站长", "manager"),
+]
+
+
+def seed_users(password: str) -> list[tuple[str, str]]:
+    """One demo account per role but admin; returns the (username, password) created."""
+    created = []
+    for username, display_name, role in DEMO_USERS:
+        if find_user(username) is None:
+            create_user(username, role, password, display_name)
+            created.append((username, password))
+    db.session.flush()
+    return created
+
+
+def _users(role: str) -> list[User]:
+    return list(db.session.scalars(select(User).where(User.role == role).order_by(User.id)))
+
+
+def seed_archives(customers: int = 300, seed: int = 20261127) -> int:
+    """Customers with vehicles and a history of visits; nothing if some exist already."""
+    exists = select(func.count()).select_from(Customer).execution_options(include_deleted=True)
+    if db.session.scalar(exists):
+        return 0
+    rng = random.Random(seed)  # noqa: S311 (repeatable demo data, not a secret)
+    agents, advisors = _users("followup_agent"), _users("service_advisor")
+    now = clock.now().replace(second=0, microsecond=0)
+    mobiles, plates = set(), set()
+    for number in range(customers):
+        company = number % 6 == 5
+        customer = Customer(
+            name=COMPANIES[number // 6 % len(COMPANIES)] if company else _name(rng),
+            kind="company" if company else "person",
+            mobile=_mobile(rng, mobiles),
+            address=(
+                f"广东省深圳市{rng.choice(DISTRICTS)}{rng.choice(ROADS)}{rng.randint(1, 999)}号"
+            ),
+            preferred_channel=rng.choices(("phone", "wechat", "sms", "email", "post"),
+                                          (40, 35, 15, 7, 3))[0],
+            contact_consent=rng.random() < 0.92,
+            wished_services=rng.choice(WISHES) or None,
+            agent=agents[number % len(agents)] if agents else None,
+        )
+        db.session.add(customer)
+        for _ in range(2 if rng.random() < 0.15 else 1):
+            _demo_vehicle(rng, customer, plates, advisors, now)
+    db.session.flush()
+    return customers
+
+
+def _demo_vehicle(rng, customer, plates, advisors, now) -> None:
+    brand, models, kind, maker, new_energy = rng.choice(MODELS)
+    bought = (now - timedelta(days=rng.randint(200, 3000))).date()
+    vehicle = Vehicle(
+        owner=customer, plate_number=_plate(rng, new_energy, plates), vin=_vin(rng, maker),
+        brand=brand, vehicle_model=rng.choice(models), vehicle_kind=kind,
+        colour=rng.choice(COLOURS), purchase_date=bought,
+        registration_date=bought + timedelta(days=rng.randint(1, 10)),
+        warranty_end_date=rules.add_months(bought, 36), warranty_end_km=100000,
+    )
+    db.session.add(vehicle)
+    mileage = rng.randint(500, 3000)
+    count = rng.choice((1, 2, 2, 3, 3, 4, 5))
+    # Visits spread over the last two years, the newest within the last days for some.
+    days_ago = sorted((rng.randint(0, 720) for _ in range(count)), reverse=True)
+    for ago in days_ago:
+        visited = now - timedelta(days=ago, hours=rng.randint(0, 8))
+        visited = min(visited.replace(hour=rng.randint(8, 17)), now - timedelta(hours=1))
+        mileage += rng.randint(1500, 9000)
+        kind = rng.choices(list(KIND_WEIGHTS), list(KIND_WEIGHTS.values()))[0]
+        months, km = rng.choice(((6, 5000), (6, 5000), (12, 10000)))
+        visit = Visit(
+            vehicle=vehicle, customer=customer, kind=kind, visited_at=visited, mileage=mileage,
+            service_items="；".join(rng.sample(ITEMS[kind], k=min(2, len(ITEMS[kind])))),
+            advisor=rng.choice(advisors) if advisors else None,
+            completed_at=visited + timedelta(hours=rng.randint(1, 6)),
+            maintenance_interval_months=months if kind == "maintenance" else None,
+            maintenance_interval_km=km if kind == "maintenance" else None,
+        )
+        if kind == "maintenance":
+            visit.next_maintenance_date, visit.next_maintenance_km = rules.next_maintenance_due(
+                visited.date(), mileage, months, km
+            )
+        # Older archives were built on time, mostly; the last days' are still open or overdue.
+        if ago > 6 or rng.random() < 0.4:
+            delay = rng.choices((0, 1, 2, 4), (50, 30, 12, 8))[0]
+            if ago >= delay:
+                visit.archived_at = visited + timedelta(days=delay, hours=1)
+                visit.archived_by = customer.agent
+        db.session.add(visit)
+        visit.record_on_vehicle()
