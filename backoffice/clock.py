@@ -27,6 +27,11 @@ def today() -> date:
     return now().date()
 
 
+def aware(moment: datetime) -> datetime:
+    """`moment` with its time zone (naive means local, as typed into a form)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=_tz)
+
+
 def local_date(moment: datetime) -> date:
     """The day `moment` falls on here (naive means it is local already)."""
     if moment.tzinfo is not None:

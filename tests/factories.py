@@ -4,9 +4,9 @@ from functools import cache
 
 from werkzeug.security import generate_password_hash
 
+from backoffice import clock
 from backoffice.config import TestConfig
 from backoffice.extensions import db
-from backoffice import clock
 from backoffice.models import Customer, User, Vehicle, Visit
 from backoffice.rules import vin_check_digit
 

@@ -333,9 +333,10 @@ class CustomerAdmin(_DynamicOptions, SecureModelView):
         "address": {"validators": [validators.Length(max=200)]},
         "agent": {"query_factory": lambda: users_with_role("followup_agent")},
     }
+    # Room for spaces, dashes and +86 as people type them: the value is normalized.
     form_widget_args = {
-        "mobile": {"inputmode": "tel", "placeholder": "13812345678"},
-        "other_phone": {"inputmode": "tel", "placeholder": "0755-88886666"},
+        "mobile": {"inputmode": "tel", "placeholder": "13812345678", "maxlength": 24},
+        "other_phone": {"inputmode": "tel", "placeholder": "0755-88886666", "maxlength": 40},
     }
 
     column_filters = (
@@ -590,7 +591,11 @@ class VehicleAdmin(_DynamicOptions, SecureModelView):
         "current_mileage": {"validators": [validators.Optional(), _not_negative]},
         "warranty_end_km": {"validators": [validators.Optional(), _not_negative]},
     }
-    form_widget_args = {"plate_number": {"placeholder": "粤B12345", "autocapitalize": "characters"}}
+    form_widget_args = {
+        "plate_number": {"placeholder": "粤B12345", "autocapitalize": "characters",
+                         "maxlength": 24},
+        "vin": {"autocapitalize": "characters", "maxlength": 30},
+    }
     form_ajax_refs = {
         "owner": SearchLoader(
             "owner", Customer, customer_search, _customer_label, Customer.name
@@ -754,7 +759,10 @@ class VisitAdmin(_DynamicOptions, SecureModelView):
     form_choices = column_choices
     form_args = {
         "vehicle": {"validators": [validators.InputRequired()]},
-        "customer": {"description": _l("Leave empty for the vehicle's owner.")},
+        "customer": {
+            "validators": [validators.Optional()],
+            "description": _l("Leave empty for the vehicle's owner."),
+        },
         "visited_at": {"validators": [validators.InputRequired()], "default": clock.now},
         "mileage": {"validators": [validators.Optional(), _not_negative]},
         "maintenance_interval_months": {
@@ -809,6 +817,11 @@ class VisitAdmin(_DynamicOptions, SecureModelView):
         return query, count_query, joins, count_joins
 
     def on_model_change(self, form, model, is_created) -> None:
+        # The new visit is in the session already: no flush before it is complete.
+        with db.session.no_autoflush:
+            self._complete_visit(model)
+
+    def _complete_visit(self, model: Visit) -> None:
         if model.customer is None:
             model.customer = model.vehicle.owner
         problem = rules.mileage_problem(
@@ -829,7 +842,7 @@ class VisitAdmin(_DynamicOptions, SecureModelView):
                 Visit.vehicle_id == model.vehicle.id, Visit.id != (model.id or 0)
             )
         )
-        if newest is None or model.visited_at >= newest:
+        if newest is None or clock.aware(model.visited_at) >= newest:
             model.record_on_vehicle()
 
     @action("archive", _l("Mark archived"), _l("Mark the selected visits as archived?"))

@@ -29,6 +29,7 @@ from flask_admin.babel import ngettext as fa_ngettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_admin.contrib.sqla.form import AdminModelConverter
+from flask_admin.contrib.sqla.validators import Unique
 from flask_admin.model import filters, typefmt
 from flask_admin.model.form import converts
 from flask_babel import gettext as _
@@ -123,7 +124,19 @@ COMMON_LABELS = {
 
 
 class ModelConverter(AdminModelConverter):
-    """Form fields for our column types (Flask-Admin goes by the type's name)."""
+    """Form fields for our column types (Flask-Admin goes by the type's name).
+
+    Flask-Admin's own "already exists" check is left out: each screen checks its
+    unique values itself and links to the record that has the value already.
+    """
+
+    def convert(self, *args, **kwargs):
+        field = super().convert(*args, **kwargs)
+        if field is not None and "validators" in field.kwargs:
+            field.kwargs["validators"] = [
+                v for v in field.kwargs["validators"] if not isinstance(v, Unique)
+            ]
+        return field
 
     @converts("TZDateTime")
     def convert_tzdatetime(self, field_args, **extra):
