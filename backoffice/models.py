@@ -13,8 +13,16 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     and_,
+    select,
 )
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship, validates
+from sqlalchemy.orm import (
+    Mapped,
+    declared_attr,
+    mapped_column,
+    relationship,
+    validates,
+    with_parent,
+)
 
 from . import clock, rules
 from .extensions import db
@@ -65,13 +73,35 @@ class VersionMixin:
 
 
 class SoftDeleteMixin:
-    """Rows are hidden, not deleted; admin restores or purges them (audit.py hides them)."""
+    """Rows are hidden, not deleted; admin restores or purges them (audit.py hides them).
+
+    `__soft_delete_cascade__` names the relationships whose rows go with this one (a
+    customer's vehicles and visits) and come back with it when it is restored.
+    """
+
+    __soft_delete_cascade__: tuple[str, ...] = ()
 
     deleted_at: Mapped[datetime | None] = mapped_column(TZDateTime, index=True)
 
-    @property
-    def is_deleted(self) -> bool:
-        return self.deleted_at is not None
+    def soft_delete(self, when: datetime) -> None:
+        self.deleted_at = when
+        for name in self.__soft_delete_cascade__:
+            for child in getattr(self, name):  # the ones not deleted already
+                child.soft_delete(when)
+
+    def restore(self) -> None:
+        """Undelete this row and what was deleted with it (at the same moment)."""
+        when, self.deleted_at = self.deleted_at, None
+        for name in self.__soft_delete_cascade__:
+            relation = getattr(type(self), name)
+            child = relation.property.mapper.class_
+            query = (
+                select(child)
+                .where(with_parent(self, relation), child.deleted_at == when)
+                .execution_options(include_deleted=True)
+            )
+            for row in db.session.scalars(query):
+                row.restore()
 
 
 class User(UserMixin, TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
@@ -162,10 +192,11 @@ class Customer(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
     notes: Mapped[str | None] = mapped_column(Text)
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
 
+    __soft_delete_cascade__ = ("vehicles", "visits")
+
     agent = relationship(User, foreign_keys=[agent_id])
-    vehicles = relationship(
-        "Vehicle", back_populates="owner", order_by="Vehicle.id", lazy="selectin"
-    )
+    vehicles = relationship("Vehicle", back_populates="owner", order_by="Vehicle.id")
+    visits = relationship("Visit", back_populates="customer")
 
     def __str__(self) -> str:
         return self.name
@@ -198,7 +229,10 @@ class Vehicle(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
     next_maintenance_date: Mapped[date | None] = mapped_column(Date, index=True)
     next_maintenance_km: Mapped[int | None] = mapped_column(Integer)
 
+    __soft_delete_cascade__ = ("visits",)
+
     owner = relationship(Customer, back_populates="vehicles")
+    visits = relationship("Visit", back_populates="vehicle")
 
     def __str__(self) -> str:
         return self.plate_number
@@ -241,8 +275,8 @@ class Visit(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
     archived_on: Mapped[date | None] = mapped_column(Date)
     archived_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
-    vehicle = relationship(Vehicle)
-    customer = relationship(Customer)
+    vehicle = relationship(Vehicle, back_populates="visits")
+    customer = relationship(Customer, back_populates="visits")
     advisor = relationship(User, foreign_keys=[advisor_id])
     archived_by = relationship(User, foreign_keys=[archived_by_id])
 

@@ -655,3 +655,24 @@ def test_import_preview_belongs_to_its_uploader(app, client, auth, agent):
     other = Auth(app.test_client())
     other.login("other_agent")
     assert other.client.get(preview).status_code == 404
+
+
+def test_deleting_a_customer_takes_its_vehicles_and_visits_and_restoring_brings_them_back(
+    client, auth, freeze
+):
+    freeze(NOW)
+    auth.login_as("admin")
+    customer = make_customer(name="整户删除")
+    kept = make_vehicle(owner=customer, plate_number="粤B10001")
+    gone_before = make_vehicle(owner=customer, plate_number="粤B10002")
+    make_visit(vehicle=kept)
+    auth.post("/admin/vehicle/delete/", {"id": gone_before.id})
+    freeze(NOW + timedelta(minutes=5))
+    auth.post("/admin/customer/delete/", {"id": customer.id})
+    for url in ("/admin/customer/", "/admin/vehicle/", "/admin/visit/"):
+        assert "整户删除" not in client.get(url).get_data(as_text=True), url
+    auth.post("/admin/customer/action/?trash=1", {"action": "restore", "rowid": customer.id})
+    vehicles = client.get("/admin/vehicle/").get_data(as_text=True)
+    assert "粤B10001" in vehicles
+    assert "粤B10002" not in vehicles  # deleted on its own before: stays deleted
+    assert len(rows_of(client.get("/admin/visit/").get_data(as_text=True), "vehicle")) == 1

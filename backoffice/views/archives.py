@@ -20,7 +20,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms import validators
 from wtforms.validators import ValidationError
 
@@ -372,7 +372,9 @@ class CustomerAdmin(_DynamicOptions, SecureModelView):
     )
 
     def get_query(self):
-        return super().get_query().options(joinedload(Customer.agent))
+        return super().get_query().options(
+            joinedload(Customer.agent), selectinload(Customer.vehicles)
+        )
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
         clause = customer_search(search)

@@ -266,7 +266,7 @@ class SecureModelView(Guarded, ModelView):
             return super().delete_model(model)
         try:
             self.on_model_delete(model)
-            model.deleted_at = clock.now()
+            model.soft_delete(clock.now())
             db.session.commit()
         except Exception as ex:
             db.session.rollback()
@@ -310,7 +310,7 @@ class SecureModelView(Guarded, ModelView):
     def action_restore(self, ids) -> None:
         rows = self._rows(ids, trashed=True)
         for row in rows:
-            row.deleted_at = None
+            row.restore()
         self._commit_action(
             ngettext(
                 "Record was restored.", "%(count)s records were restored.",
