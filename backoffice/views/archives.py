@@ -40,7 +40,7 @@ from ..models import (
 from ..pdf import pdf_response, render_pdf
 from ..permissions import sees_contact_details
 from ..search import ends_with, starts_with
-from .base import SecureModelView, screen
+from .base import FreshFilterOptions, SecureModelView, screen
 from .home import DueItem, due_items
 
 KIND_LABELS = {"person": _l("Person"), "company": _l("Company")}
@@ -215,7 +215,7 @@ class OptionFilter(filters.BaseSQLAFilter):
     """A list filter whose options each stand for an SQL condition.
 
     `options` is a dict, or a function giving (value, label) pairs (users change,
-    so those are read on each page; see _DynamicOptions).
+    so those are read on each page; see FreshFilterOptions).
     """
 
     def __init__(self, column, name, options, clause):
@@ -261,14 +261,6 @@ def _advisor_options():
     return [(str(u.id), u.display_name) for u in users_with_role("service_advisor")]
 
 
-class _DynamicOptions:
-    """Screens whose filters list users (agents, advisors): fresh on every page."""
-
-    def _get_filter_groups(self):
-        self._refresh_filters_cache()
-        return super()._get_filter_groups()
-
-
 # -- customers --------------------------------------------------------------------------
 
 IMPORT_CHOICES = {
@@ -276,7 +268,7 @@ IMPORT_CHOICES = {
 }
 
 
-class CustomerAdmin(_DynamicOptions, SecureModelView):
+class CustomerAdmin(FreshFilterOptions, SecureModelView):
     area = "archives"
     column_list = (
         "name", "kind", "mobile", "vehicles", "preferred_channel", "agent", "updated_at"
@@ -536,7 +528,7 @@ def archive_context(customer: Customer) -> dict:
 
 # -- vehicles ---------------------------------------------------------------------------
 
-class VehicleAdmin(_DynamicOptions, SecureModelView):
+class VehicleAdmin(FreshFilterOptions, SecureModelView):
     area = "archives"
     column_list = (
         "plate_number", "owner", "brand", "vehicle_model", "vehicle_kind",
@@ -693,7 +685,7 @@ VISIT_AGENT_FILTER = OptionFilter(
 )
 
 
-class VisitAdmin(_DynamicOptions, SecureModelView):
+class VisitAdmin(FreshFilterOptions, SecureModelView):
     area = "archives"
     column_list = (
         "visited_at", "vehicle", "customer", "kind", "advisor", "mileage",

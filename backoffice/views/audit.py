@@ -13,7 +13,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..formatting import format_datetime
 from ..models import AuditLog, User
-from .base import SecureModelView
+from .base import FreshFilterOptions, SecureModelView
 
 ACTIONS = {
     "create": _l("Created"),
@@ -90,7 +90,7 @@ def _model_formatter(view, context, model, name):
     return str(screen.name) if screen else model.model
 
 
-class AuditLogAdmin(SecureModelView):
+class AuditLogAdmin(FreshFilterOptions, SecureModelView):
     area = "audit"
     creatable = editable = deletable = False
     column_list = ("at", "username", "source", "action", "model", "record_id", "changes")
@@ -123,8 +123,3 @@ class AuditLogAdmin(SecureModelView):
     column_formatters = {"changes": _changes_formatter, "model": _model_formatter}
     column_formatters_detail = column_formatters
     column_formatters_export = {"changes": _changes_text, "model": _model_formatter}
-
-    def _get_filter_groups(self):
-        # The users and screens in the filters' drop-downs change after start-up.
-        self._refresh_filters_cache()
-        return super()._get_filter_groups()

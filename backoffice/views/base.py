@@ -8,6 +8,7 @@ import csv
 import io
 import logging
 import re
+from collections import OrderedDict
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -149,6 +150,26 @@ class FilterConverter(sqla_filters.FilterConverter):
     @filters.convert("tzdatetime")
     def conv_tzdatetime(self, column, name, **kwargs):
         return self.conv_datetime(column, name, **kwargs)
+
+
+class FreshFilterOptions:
+    """For screens whose filter drop-downs list things that change (users, screens).
+
+    Flask-Admin computes filter options once, at start-up; these are asked again for
+    every page, without touching the view's shared state (requests run in threads).
+    """
+
+    def _get_filter_groups(self):
+        groups = super()._get_filter_groups()
+        if not groups:
+            return groups
+        return OrderedDict(
+            (key, [
+                {**item, "options": self._filters[item["index"]].get_options(self) or None}
+                for item in items
+            ])
+            for key, items in groups.items()
+        )
 
 
 class SecureModelView(Guarded, ModelView):
