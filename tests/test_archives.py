@@ -676,3 +676,9 @@ def test_deleting_a_customer_takes_its_vehicles_and_visits_and_restoring_brings_
     assert "粤B10001" in vehicles
     assert "粤B10002" not in vehicles  # deleted on its own before: stays deleted
     assert len(rows_of(client.get("/admin/visit/").get_data(as_text=True), "vehicle")) == 1
+
+
+def test_filter_lists_agents_added_after_start_up(client, auth, agent):
+    make_user("followup_agent", "new_agent", display_name="新来的业务员")
+    html = client.get("/admin/customer/").get_data(as_text=True)
+    assert "新来的业务员" in html
