@@ -12,6 +12,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     and_,
     select,
 )
@@ -285,8 +286,10 @@ class Visit(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
 
     @validates("visited_at")
     def _set_archive_due(self, key, value):
+        from .settings import current  # settings.py reads the Setting model below
+
         if value is not None:
-            self.archive_due_on = rules.archive_due(clock.local_date(value))
+            self.archive_due_on = rules.archive_due(clock.local_date(value), current())
         return value
 
     @validates("archived_at")
@@ -342,3 +345,244 @@ class ImportBatch(TimestampMixin, db.Model):
     # [{"line": 2, "values": {...}, "errors": ["..."]}, ...]
     rows: Mapped[list] = mapped_column(JSON)
     imported: Mapped[int] = mapped_column(default=0)
+
+
+# -- Settings ---------------------------------------------------------------------------
+
+class Setting(TimestampMixin, VersionMixin, db.Model):
+    """A setting the administrator changed from its default (settings.py)."""
+
+    __tablename__ = "setting"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(500))
+
+
+# -- Follow-up service (DOMAIN.md "Follow-up calls", "Letters", "Events", "Complaints") --
+
+CALL_KINDS = ("first", "second", "notice", "inquiry", "complaint")
+CALL_RESULTS = ("yes", "no_answer", "refused", "wrong_number")
+TALKING_POINTS = (
+    "car_and_service", "new_needs", "car_care", "new_services", "events", "questions", "visit",
+)
+
+
+class Substitution(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
+    """An absent follow-up agent's open calls go to a substitute for these days."""
+
+    __tablename__ = "substitution"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    absent_agent_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    substitute_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(String(200))
+
+    absent_agent = relationship(User, foreign_keys=[absent_agent_id])
+    substitute = relationship(User, foreign_keys=[substitute_id])
+
+    def __str__(self) -> str:
+        return f"{self.absent_agent} → {self.substitute}"
+
+
+class Event(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
+    """A gathering, promotion or free inspection customers are invited to."""
+
+    __tablename__ = "event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(32))
+    event_on: Mapped[date] = mapped_column(Date, index=True)
+    place: Mapped[str | None] = mapped_column(String(200))
+    content: Mapped[str | None] = mapped_column(Text)
+    # Whether a letter follows each notice call (DOMAIN.md: "where needed").
+    send_letters: Mapped[bool] = mapped_column(default=True)
+
+    invitations = relationship("Invitation", back_populates="event", order_by="Invitation.id")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.event_on})"
+
+
+class Invitation(TimestampMixin, db.Model):
+    """A customer invited to an event: their notice call and letter hang on this."""
+
+    __tablename__ = "invitation"
+    __table_args__ = (UniqueConstraint("event_id", "customer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+
+    event = relationship(Event, back_populates="invitations")
+    customer = relationship(Customer)
+
+
+class FollowUpCall(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
+    """One phone call of the follow-up service, planned or made (电话记录表).
+
+    A planned call has a window (due_from..due_by) and an agent; recording it fills
+    called_at and the rest. A call not reached is done with that result, and a retry
+    is planned in the same window (its attempt number one higher).
+    """
+
+    __tablename__ = "follow_up_call"
+    __table_args__ = (
+        Index("ix_follow_up_call_queue", "status", "agent_id", "due_by"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id"), index=True)
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visit.id"), index=True)
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitation.id"), index=True)
+    previous_call_id: Mapped[int | None] = mapped_column(
+        ForeignKey("follow_up_call.id"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    direction: Mapped[str] = mapped_column(String(8), default="out")
+    attempt: Mapped[int] = mapped_column(default=1)
+    # planned, made, closed (not made, with close_reason)
+    status: Mapped[str] = mapped_column(String(16), default="planned")
+    due_from: Mapped[date | None] = mapped_column(Date)
+    due_by: Mapped[date | None] = mapped_column(Date, index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    called_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    # The local day of called_at, for "made on time" and period counts in SQL.
+    called_on: Mapped[date | None] = mapped_column(Date, index=True)
+    reached: Mapped[str | None] = mapped_column(String(16))
+    topics: Mapped[list | None] = mapped_column(JSON)
+    key_points: Mapped[str | None] = mapped_column(Text)
+    requests: Mapped[str | None] = mapped_column(Text)
+    satisfaction: Mapped[str | None] = mapped_column(String(16))
+    answered: Mapped[bool | None] = mapped_column()
+    answer: Mapped[str | None] = mapped_column(Text)
+    follow_up_item: Mapped[str | None] = mapped_column(Text)
+    close_reason: Mapped[str | None] = mapped_column(String(200))
+
+    customer = relationship(Customer)
+    vehicle = relationship(Vehicle)
+    visit = relationship(Visit)
+    invitation = relationship(Invitation)
+    agent = relationship(User, foreign_keys=[agent_id])
+    previous_call = relationship("FollowUpCall", remote_side=[id])
+
+    def __str__(self) -> str:
+        return f"{self.customer} · {self.due_by or ''}"
+
+    @property
+    def made_on(self) -> date | None:
+        return self.called_on
+
+    @validates("called_at")
+    def _set_called_on(self, key, value):
+        self.called_on = clock.local_date(value) if value else None
+        return value
+
+
+class Complaint(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
+    """A customer's complaint, or a request the agent could not answer on the call.
+
+    Complaints: receive → analyse the cause → resolve → track → feed back and close.
+    Requests: open → solution found (escalated to the supervisor when still open after
+    2 days) → the customer answered the same day → closed.
+    """
+
+    __tablename__ = "complaint"
+    __table_args__ = (Index("ix_complaint_open", "closed_at", "kind", "opened_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), default="complaint")  # or "request"
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id"))
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("follow_up_call.id"), index=True)
+    summary: Mapped[str] = mapped_column(String(200))
+    details: Mapped[str | None] = mapped_column(Text)
+    severity: Mapped[str] = mapped_column(String(8), default="medium")
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    opened_on: Mapped[date] = mapped_column(Date, index=True)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    cause: Mapped[str | None] = mapped_column(Text)
+    analysed_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    resolution: Mapped[str | None] = mapped_column(Text)
+    resolved_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    tracking: Mapped[str | None] = mapped_column(Text)
+    tracked_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    feedback: Mapped[str | None] = mapped_column(Text)
+    satisfaction: Mapped[str | None] = mapped_column(String(16))
+    closed_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+
+    customer = relationship(Customer)
+    vehicle = relationship(Vehicle)
+    call = relationship(FollowUpCall, foreign_keys=[call_id])
+    owner = relationship(User, foreign_keys=[owner_id])
+
+    def __str__(self) -> str:
+        return self.summary
+
+
+class LetterTemplate(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
+    """A letter to send to many customers at once; {name} etc. are filled per customer."""
+
+    __tablename__ = "letter_template"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Letter(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
+    """A letter sent, or due, to a customer (跟踪服务信函登记表)."""
+
+    __tablename__ = "letter"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # notice, invitation, reply
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str | None] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(16), default="post")
+    due_on: Mapped[date | None] = mapped_column(Date, index=True)
+    sent_on: Mapped[date | None] = mapped_column(Date, index=True)
+    sender_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitation.id"), index=True)
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("follow_up_call.id"))
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaint.id"))
+
+    customer = relationship(Customer)
+    sender = relationship(User, foreign_keys=[sender_id])
+    invitation = relationship(Invitation)
+    call = relationship(FollowUpCall)
+    complaint = relationship(Complaint)
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class Summary(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
+    """The supervisor's monthly or yearly summary (月度小结 / 年度总结), frozen once filed."""
+
+    __tablename__ = "summary"
+    __table_args__ = (UniqueConstraint("period", "starts_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[str] = mapped_column(String(8))  # month, year
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    figures: Mapped[dict] = mapped_column(JSON)
+    comments: Mapped[str | None] = mapped_column(Text)
+    filed_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    filed_by = relationship(User)
+
+    def __str__(self) -> str:
+        return f"{self.starts_on:%Y-%m}" if self.period == "month" else f"{self.starts_on:%Y}"

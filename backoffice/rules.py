@@ -13,12 +13,73 @@ from flask_babel import gettext as _
 
 # ---------------------------------------------------------------- deadlines and periods
 
-ARCHIVE_DAYS = 2
+# Every period is a setting an administrator can change (settings.py); these are the
+# values DOMAIN.md gives. The functions take the settings as a mapping, or use these.
+DEFAULTS = {
+    "archive_days": 2,
+    "first_call_from_days": 3,
+    "first_call_to_days": 7,
+    "second_call_from_days": 7,
+    "second_call_to_days": 14,
+    "escalation_days": 2,
+    "event_notice_days": 14,
+    "letter_days": 2,
+    "call_attempts": 3,
+    # Not in the policy texts: how long a complaint may stay open, by its risk level.
+    "complaint_days_high": 1,
+    "complaint_days_medium": 3,
+    "complaint_days_low": 7,
+}
+ARCHIVE_DAYS = DEFAULTS["archive_days"]
 
 
-def archive_due(visited_on: date, *, days: int = ARCHIVE_DAYS) -> date:
+def setting(settings, key: str) -> int:
+    """One setting from `settings` (a mapping, or None for the defaults)."""
+    return (settings or {}).get(key, DEFAULTS[key])
+
+
+def archive_due(visited_on: date, settings=None, *, days: int | None = None) -> date:
     """The last day to build the customer archive of a visit (DOMAIN.md: within 2 days)."""
+    if days is None:
+        days = setting(settings, "archive_days")
     return visited_on + timedelta(days=days)
+
+
+def first_call_window(completed_on: date, settings=None) -> tuple[date, date]:
+    """The first follow-up call: day 3 to day 7 after the car was picked up or the
+    visit ended (DOMAIN.md "Follow-up calls")."""
+    return (
+        completed_on + timedelta(days=setting(settings, "first_call_from_days")),
+        completed_on + timedelta(days=setting(settings, "first_call_to_days")),
+    )
+
+
+def second_call_window(first_called_on: date, settings=None) -> tuple[date, date]:
+    """The second call: within the 7 days after the point one week past the first call."""
+    return (
+        first_called_on + timedelta(days=setting(settings, "second_call_from_days")),
+        first_called_on + timedelta(days=setting(settings, "second_call_to_days")),
+    )
+
+
+def escalation_due(opened_on: date, settings=None) -> date:
+    """A request still open this day is reported to the supervisor (within 2 days)."""
+    return opened_on + timedelta(days=setting(settings, "escalation_days"))
+
+
+def event_notice_due(event_on: date, settings=None) -> date:
+    """Customers are told of an event by phone 2 weeks before it."""
+    return event_on - timedelta(days=setting(settings, "event_notice_days"))
+
+
+def letter_due(notice_called_on: date, settings=None) -> date:
+    """The event's letter follows the notice call within 2 days."""
+    return notice_called_on + timedelta(days=setting(settings, "letter_days"))
+
+
+def complaint_due(opened_on: date, severity: str, settings=None) -> date:
+    """The day a complaint of this risk level (high, medium, low) should be closed by."""
+    return opened_on + timedelta(days=setting(settings, f"complaint_days_{severity}"))
 
 
 def add_months(day: date, months: int) -> date:

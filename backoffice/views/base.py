@@ -199,13 +199,22 @@ class SecureModelView(Guarded, ModelView):
         self.column_labels = {**COMMON_LABELS, **(self.column_labels or {})}
         super().__init__(*args, **kwargs)
 
+    # Roles that may write here, narrower than the area's W (e.g. only the supervisor
+    # appoints substitutes); None: whoever has W in the area.
+    write_roles: frozenset | None = None
+
+    def may_write(self) -> bool:
+        return self.may("W") and (
+            self.write_roles is None or current_user.role in self.write_roles
+        )
+
     @property
     def can_create(self) -> bool:
-        return self.creatable and self.may("W")
+        return self.creatable and self.may_write()
 
     @property
     def can_edit(self) -> bool:
-        return self.editable and self.may("W")
+        return self.editable and self.may_write()
 
     @property
     def can_delete(self) -> bool:

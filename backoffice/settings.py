@@ -1,0 +1,55 @@
+"""Settings an administrator changes on the settings page; DOMAIN.md's values by default.
+
+Read once per request (or CLI command) and kept in `g`: rules.py's functions take
+them as a mapping.
+"""
+from dataclasses import dataclass
+
+from flask import g
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from . import rules
+from .extensions import db
+from .models import Setting
+
+
+@dataclass(frozen=True)
+class Spec:
+    label: object
+    minimum: int = 0
+    maximum: int = 365
+
+
+SPECS = {
+    "archive_days": Spec(_l("Days to build a visit's customer archive")),
+    "first_call_from_days": Spec(_l("First call: from this many days after the visit")),
+    "first_call_to_days": Spec(_l("First call: until this many days after the visit")),
+    "second_call_from_days": Spec(_l("Second call: from this many days after the first")),
+    "second_call_to_days": Spec(_l("Second call: until this many days after the first")),
+    "escalation_days": Spec(_l("Days before an open request goes to the supervisor")),
+    "event_notice_days": Spec(_l("Days before an event that customers are phoned")),
+    "letter_days": Spec(_l("Days after the notice call to send the event letter")),
+    "call_attempts": Spec(_l("Attempts to reach a customer for one call"), 1, 10),
+    "complaint_days_high": Spec(_l("Days to close a high-risk complaint"), 1),
+    "complaint_days_medium": Spec(_l("Days to close a medium-risk complaint"), 1),
+    "complaint_days_low": Spec(_l("Days to close a low-risk complaint"), 1),
+}
+assert set(SPECS) == set(rules.DEFAULTS), "every setting needs a default in rules.py"
+
+
+def current() -> dict[str, int]:
+    """All settings: the defaults, overridden by what the administrator saved."""
+    if "settings" not in g:
+        with db.session.no_autoflush:
+            saved = dict(db.session.execute(select(Setting.key, Setting.value)).all())
+        g.settings = {
+            key: int(saved[key]) if key in saved else default
+            for key, default in rules.DEFAULTS.items()
+        }
+    return g.settings
+
+
+def forget() -> None:
+    """Read the settings again on next use (after they were saved)."""
+    g.pop("settings", None)
