@@ -8,11 +8,10 @@ import re
 import unicodedata
 from datetime import timedelta
 
-from flask import Response, abort, flash, has_request_context, redirect, request, url_for
+from flask import Response, abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import filters
-from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.model.template import LinkRowAction
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -33,7 +32,6 @@ from ..models import (
     VISIT_KINDS,
     Customer,
     ImportBatch,
-    User,
     Vehicle,
     Visit,
 )
@@ -41,6 +39,16 @@ from ..pdf import pdf_response, render_pdf
 from ..permissions import sees_contact_details
 from ..search import ends_with, starts_with
 from .base import FreshFilterOptions, SecureModelView, screen
+from .common import (
+    Normalized,
+    OptionFilter,
+    SearchLoader,
+    advisor_options,
+    agent_options,
+    fresh_options,
+    not_negative,
+    users_with_role,
+)
 from .home import DueItem, due_items
 
 KIND_LABELS = {"person": _l("Person"), "company": _l("Company")}
@@ -133,30 +141,12 @@ def visit_search(term: str):
     )
 
 
-class SearchLoader(QueryAjaxModelLoader):
-    """A form's record picker that searches through the indexes, not LIKE '%x%'."""
-
-    def __init__(self, name, model, search, label, order_by):
-        super().__init__(name, db, model, fields=["id"])
-        self.search, self.label, self.order = search, label, order_by
-
-    def format(self, model):
-        return (model.id, self.label(model)) if model else None
-
-    def get_list(self, term, offset=0, limit=10):
-        clause = self.search(term or "")
-        if clause is None:
-            return []
-        query = db.session.query(self.model).filter(clause).order_by(self.order)
-        return query.offset(offset).limit(min(limit, 20)).all()
-
-
-def _customer_label(customer: Customer) -> str:
+def customer_label(customer: Customer) -> str:
     mobile = show_mobile(customer.mobile)
     return f"{customer.name} {mobile}".strip()
 
 
-def _vehicle_label(vehicle: Vehicle) -> str:
+def vehicle_label(vehicle: Vehicle) -> str:
     return " ".join(str(p) for p in (vehicle.plate_number, vehicle.vehicle_model) if p)
 
 
@@ -173,33 +163,6 @@ def _mobile_formatter(view, context, model, name):
     return show_mobile(getattr(model, name))
 
 
-def users_with_role(role: str):
-    return (
-        db.session.query(User).filter(User.role == role, User.active).order_by(User.display_name)
-    )
-
-
-class Normalized:
-    """Validator that stores the normalized value, or fails with the rule's reason."""
-
-    def __init__(self, normalize):
-        self.normalize = normalize
-
-    def __call__(self, form, field):
-        if field.data in (None, ""):
-            field.data = None
-            return
-        try:
-            field.data = self.normalize(field.data)
-        except ValueError as error:
-            raise ValidationError(str(error)) from error
-
-
-def _not_negative(form, field):
-    if field.data is not None and field.data < 0:
-        raise ValidationError(_("Cannot be negative."))
-
-
 def _duplicate_error(message: str, url: str, label: str) -> Markup:
     return Markup('{} <a href="{}">{}</a>').format(message, url, label)
 
@@ -209,28 +172,6 @@ def _existing(model, column, value, editing_id):
     if editing_id:
         query = query.where(model.id != editing_id)
     return db.session.scalar(query.limit(1))
-
-
-class OptionFilter(filters.BaseSQLAFilter):
-    """A list filter whose options each stand for an SQL condition.
-
-    `options` is a dict, or a function giving (value, label) pairs (users change,
-    so those are read on each page; see FreshFilterOptions).
-    """
-
-    def __init__(self, column, name, options, clause):
-        super().__init__(column, name, options=_options(options))
-        self.clause = clause
-
-    def validate(self, value) -> bool:
-        options = self.options() if callable(self.options) else self.options
-        return value in dict(options)
-
-    def apply(self, query, value, alias=None):
-        return query.filter(self.clause(value))
-
-    def operation(self):
-        return _l("is")
 
 
 def _maintenance_due_clause(column):
@@ -244,21 +185,6 @@ def _maintenance_due_clause(column):
         return column.between(today, month_end)
 
     return clause
-
-
-def _options(options):
-    if isinstance(options, dict):
-        return list(options.items())
-    # Flask-Admin also asks once at start-up, outside any request: nothing to list then.
-    return lambda: options() if has_request_context() else []
-
-
-def _agent_options():
-    return [(str(u.id), u.display_name) for u in users_with_role("followup_agent")]
-
-
-def _advisor_options():
-    return [(str(u.id), u.display_name) for u in users_with_role("service_advisor")]
 
 
 # -- customers --------------------------------------------------------------------------
@@ -334,7 +260,7 @@ class CustomerAdmin(FreshFilterOptions, SecureModelView):
     column_filters = (
         filters.FilterEqual(Customer.kind, _l("Customer type"), options=list(KIND_LABELS.items())),
         filters.IntEqualFilter(
-            Customer.agent_id, _l("Follow-up agent"), options=_options(_agent_options)
+            Customer.agent_id, _l("Follow-up agent"), options=fresh_options(agent_options)
         ),
         OptionFilter(
             Customer.id, _l("Vehicle type"), VEHICLE_KINDS,
@@ -582,8 +508,8 @@ class VehicleAdmin(FreshFilterOptions, SecureModelView):
             "validators": [validators.InputRequired(), Normalized(rules.normalize_plate)]
         },
         "vin": {"validators": [Normalized(rules.normalize_vin)]},
-        "current_mileage": {"validators": [validators.Optional(), _not_negative]},
-        "warranty_end_km": {"validators": [validators.Optional(), _not_negative]},
+        "current_mileage": {"validators": [validators.Optional(), not_negative]},
+        "warranty_end_km": {"validators": [validators.Optional(), not_negative]},
     }
     form_widget_args = {
         "plate_number": {"placeholder": "粤B12345", "autocapitalize": "characters",
@@ -592,7 +518,7 @@ class VehicleAdmin(FreshFilterOptions, SecureModelView):
     }
     form_ajax_refs = {
         "owner": SearchLoader(
-            "owner", Customer, customer_search, _customer_label, Customer.name
+            "owner", Customer, customer_search, customer_label, Customer.name
         ),
     }
     column_filters = (
@@ -605,7 +531,7 @@ class VehicleAdmin(FreshFilterOptions, SecureModelView):
         ),
         filters.FilterEqual(Vehicle.brand, _l("Brand")),
         OptionFilter(
-            Vehicle.customer_id, _l("Follow-up agent"), _agent_options,
+            Vehicle.customer_id, _l("Follow-up agent"), agent_options,
             lambda agent: Vehicle.customer_id.in_(_customers_of(agent)),
         ),
     )
@@ -680,7 +606,7 @@ VISIT_ARCHIVE_FILTER = OptionFilter(
     lambda status: Visit.archive_status_clause(status, clock.today()),
 )
 VISIT_AGENT_FILTER = OptionFilter(
-    Visit.customer_id, _l("Follow-up agent"), _agent_options,
+    Visit.customer_id, _l("Follow-up agent"), agent_options,
     lambda agent: Visit.customer_id.in_(_customers_of(agent)),
 )
 
@@ -758,7 +684,7 @@ class VisitAdmin(FreshFilterOptions, SecureModelView):
             "description": _l("Leave empty for the vehicle's owner."),
         },
         "visited_at": {"validators": [validators.InputRequired()], "default": clock.now},
-        "mileage": {"validators": [validators.Optional(), _not_negative]},
+        "mileage": {"validators": [validators.Optional(), not_negative]},
         "maintenance_interval_months": {
             "validators": [validators.Optional(), validators.NumberRange(min=1, max=120)]
         },
@@ -772,10 +698,10 @@ class VisitAdmin(FreshFilterOptions, SecureModelView):
     }
     form_ajax_refs = {
         "vehicle": SearchLoader(
-            "vehicle", Vehicle, vehicle_search, _vehicle_label, Vehicle.plate_number
+            "vehicle", Vehicle, vehicle_search, vehicle_label, Vehicle.plate_number
         ),
         "customer": SearchLoader(
-            "customer", Customer, customer_search, _customer_label, Customer.name
+            "customer", Customer, customer_search, customer_label, Customer.name
         ),
     }
     column_filters = (
@@ -786,7 +712,7 @@ class VisitAdmin(FreshFilterOptions, SecureModelView):
         filters.DateBetweenFilter(Visit.archive_due_on, _l("Archive due")),
         filters.DateTimeBetweenFilter(Visit.visited_at, _l("Visit date")),
         filters.IntEqualFilter(
-            Visit.advisor_id, _l("Service advisor"), options=_options(_advisor_options)
+            Visit.advisor_id, _l("Service advisor"), options=fresh_options(advisor_options)
         ),
         VISIT_AGENT_FILTER,
         OptionFilter(

@@ -1,0 +1,95 @@
+"""Building blocks the screens share: record pickers, list filters, form validators."""
+from flask import has_request_context
+from flask_admin.contrib.sqla import filters
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms.validators import ValidationError
+
+from ..extensions import db
+from ..models import User
+
+
+class SearchLoader(QueryAjaxModelLoader):
+    """A form's record picker that searches through the indexes, not LIKE '%x%'."""
+
+    def __init__(self, name, model, search, label, order_by):
+        super().__init__(name, db, model, fields=["id"])
+        self.search, self.label, self.order = search, label, order_by
+
+    def format(self, model):
+        return (model.id, self.label(model)) if model else None
+
+    def get_list(self, term, offset=0, limit=10):
+        clause = self.search(term or "")
+        if clause is None:
+            return []
+        query = db.session.query(self.model).filter(clause).order_by(self.order)
+        return query.offset(offset).limit(min(limit, 20)).all()
+
+
+def users_with_role(role: str):
+    return (
+        db.session.query(User).filter(User.role == role, User.active).order_by(User.display_name)
+    )
+
+
+class Normalized:
+    """Validator that stores the normalized value, or fails with the rule's reason."""
+
+    def __init__(self, normalize):
+        self.normalize = normalize
+
+    def __call__(self, form, field):
+        if field.data in (None, ""):
+            field.data = None
+            return
+        try:
+            field.data = self.normalize(field.data)
+        except ValueError as error:
+            raise ValidationError(str(error)) from error
+
+
+def not_negative(form, field):
+    if field.data is not None and field.data < 0:
+        raise ValidationError(_("Cannot be negative."))
+
+
+class OptionFilter(filters.BaseSQLAFilter):
+    """A list filter whose options each stand for an SQL condition.
+
+    `options` is a dict, or a function giving (value, label) pairs (users change,
+    so those are read on each page; see FreshFilterOptions).
+    """
+
+    def __init__(self, column, name, options, clause):
+        super().__init__(column, name, options=fresh_options(options))
+        self.clause = clause
+
+    def validate(self, value) -> bool:
+        options = self.options() if callable(self.options) else self.options
+        return value in dict(options)
+
+    def apply(self, query, value, alias=None):
+        return query.filter(self.clause(value))
+
+    def operation(self):
+        return _l("is")
+
+
+def fresh_options(options):
+    """Filter options as Flask-Admin takes them; a function is asked on each page."""
+    if isinstance(options, dict):
+        return list(options.items())
+    # Flask-Admin also asks once at start-up, outside any request: nothing to list then.
+    return lambda: options() if has_request_context() else []
+
+
+def agent_options():
+    return [(str(u.id), u.display_name) for u in users_with_role("followup_agent")]
+
+
+def advisor_options():
+    return [(str(u.id), u.display_name) for u in users_with_role("service_advisor")]
+
+
