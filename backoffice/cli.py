@@ -67,6 +67,7 @@ def seed_demo() -> list[tuple[str, str]]:
     """Add the demo data that is missing; returns the (username, password) created."""
     created = demo.seed_users(_generated_password())
     demo.seed_archives()
+    demo.seed_followups()
     db.session.commit()
     return created
 

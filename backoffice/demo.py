@@ -3,7 +3,7 @@
 Demo data, not secrets: `random` with a seed is what makes it repeatable.
 """
 import random
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import func, select
 
@@ -190,3 +190,162 @@ def _demo_vehicle(rng, customer, plates, advisors, now) -> None:
                 visit.archived_by = customer.agent
         db.session.add(visit)
         visit.record_on_vehicle()
+
+
+# -- follow-up service -----------------------------------------------------------------------
+
+KEY_POINTS = (
+    "车辆使用正常，对保养服务满意", "反映等待时间稍长，已致歉并说明原因",
+    "询问下次保养时间，已告知", "客户近期出差，车辆使用较少",
+    "建议客户冬季检查防冻液和轮胎", "介绍了新推出的上门取送车服务",
+)
+REQUESTS = (
+    "希望提供代步车", "询问延保价格", "要求核对上次结算金额", "希望周末也能预约保养",
+    "反映空调异味未完全解决", "希望加装行车记录仪",
+)
+CAUSES = ("施工人员未按标准清洗空调管路", "结算时漏减优惠券金额", "预约排期过满导致等待")
+SOLUTIONS = ("免费重新清洗并赠送空调滤芯", "已退还差额并致歉", "增加周末排班，优先安排")
+
+
+def seed_followups(seed: int = 20261128) -> int:
+    """A month of calls, letters, complaints in every state, and an event; nothing if
+    there are calls already."""
+    from . import followups
+    from .models import (
+        Event,
+        FollowUpCall,
+        Invitation,
+        Letter,
+        LetterTemplate,
+    )
+
+    if db.session.scalar(select(func.count()).select_from(FollowUpCall)):
+        return 0
+    rng = random.Random(seed)  # noqa: S311 (repeatable demo data, not a secret)
+    today = clock.today()
+    now = clock.now()
+    db.session.add_all([
+        LetterTemplate(name="保养提醒", kind="notice", subject="{客户名称}，您的爱车该保养了",
+                       body="尊敬的{客户名称}：\n您的爱车（{车牌号}）即将到达保养周期，"
+                            "欢迎致电预约，我们将竭诚为您服务。"),
+        LetterTemplate(name="活动邀请函", kind="invitation", subject="诚邀参加冬季免费检测周",
+                       body="尊敬的{客户名称}：\n本店将于下月举办冬季免费检测周，"
+                            "届时免费检测蓄电池、轮胎、防冻液等项目，期待您的光临。"),
+    ])
+    visits = db.session.scalars(
+        select(Visit).where(Visit.completed_at >= now - timedelta(days=40))
+        .order_by(Visit.completed_at)
+    ).all()
+    for visit in visits:
+        call = followups.plan_first_call(visit)
+        if call is not None:
+            _play_chain(rng, call, today, followups)
+    db.session.flush()
+
+    customers = db.session.scalars(select(Customer).order_by(Customer.id)).all()
+    agents = _users("followup_agent")
+    for n in range(20):  # incoming inquiries and complaints over the month
+        customer = rng.choice(customers)
+        kind = "complaint" if n % 4 == 0 else "inquiry"
+        call = FollowUpCall(
+            customer=customer, kind=kind, direction="in", status="made", reached="yes",
+            called_at=now - timedelta(days=rng.randint(0, 30), hours=rng.randint(0, 6)),
+            agent=customer.agent or (agents[0] if agents else None),
+            topics=["questions"], key_points=rng.choice(KEY_POINTS),
+            requests=rng.choice(REQUESTS), answered=kind == "inquiry" and n % 3 != 0,
+            answer="已当场解答" if n % 3 else None,
+        )
+        db.session.add(call)
+        followups.after_call(call)
+    db.session.flush()
+    _advance_items(rng, now)
+
+    event = Event(name="冬季免费检测周", kind="free_inspection",
+                  event_on=today + timedelta(days=20), place="本店售后服务大厅",
+                  content="免费检测蓄电池、轮胎、防冻液、灯光等 20 项，凭邀请函赠送洗车一次。",
+                  send_letters=True)
+    db.session.add(event)
+    for customer in rng.sample(customers, k=min(40, len(customers))):
+        invitation = Invitation(event=event, customer=customer)
+        db.session.add(invitation)
+        notice = followups.plan_notice_call(invitation, today - timedelta(days=3))
+        if rng.random() < 0.4:
+            _make(rng, notice, now - timedelta(days=rng.randint(0, 2)), reached="yes")
+            for letter in followups.after_call(notice):
+                if isinstance(letter, Letter) and rng.random() < 0.5:
+                    letter.sent_on = today
+    for n in range(8):  # maintenance notices and replies sent this month
+        customer = rng.choice(customers)
+        db.session.add(Letter(
+            customer=customer, kind="notice" if n % 2 else "reply",
+            subject="保养提醒" if n % 2 else "关于您反映问题的答复", channel="post",
+            body="尊敬的客户，感谢您对本店的支持。",
+            sent_on=today - timedelta(days=rng.randint(1, 28)),
+            sender=customer.agent,
+        ))
+    db.session.flush()
+    return len(visits)
+
+
+def _make(rng, call, when, reached: str) -> None:
+    call.called_at = when
+    call.reached = reached
+    call.status = "made"
+    if reached == "yes":
+        call.topics = rng.sample(
+            ["car_and_service", "new_needs", "car_care", "new_services", "events"], k=2
+        )
+        call.key_points = rng.choice(KEY_POINTS)
+        call.satisfaction = rng.choices(("satisfied", "neutral", "dissatisfied"), (85, 11, 4))[0]
+        if rng.random() < 0.12:
+            call.requests = rng.choice(REQUESTS)
+            call.answered = False
+            call.follow_up_item = call.requests
+        else:
+            call.answered = True
+
+
+def _play_chain(rng, call, today, followups) -> None:
+    """Make the calls of a chain whose time has come, as an agent would have."""
+    while call is not None and call.due_from <= today and rng.random() < 0.85:
+        latest = min(today, call.due_by + timedelta(days=2))
+        spread = max(0, (latest - call.due_from).days)
+        day = call.due_from + timedelta(days=rng.randint(0, spread))
+        when = clock.aware(datetime.combine(day, time(rng.randint(9, 17), rng.randint(0, 59))))
+        if when > clock.now():
+            return
+        _make(rng, call, when, "yes" if rng.random() < 0.8 else "no_answer")
+        follow = [c for c in followups.after_call(call) if isinstance(c, type(call))]
+        db.session.flush()
+        call = follow[0] if follow else None
+
+
+def _advance_items(rng, now) -> None:
+    """Take the complaints and requests opened so far through every stage."""
+    from .models import Complaint
+
+    items = db.session.scalars(select(Complaint).order_by(Complaint.id)).all()
+    for n, item in enumerate(items):
+        step = n % 5
+        opened = clock.aware(datetime.combine(item.opened_on, time(10)))
+        if item.kind == "complaint":
+            item.severity = ("high", "medium", "low")[n % 3]
+            if step >= 1:
+                item.cause, item.analysed_at = rng.choice(CAUSES), opened + timedelta(hours=5)
+            if step >= 2:
+                item.resolution = rng.choice(SOLUTIONS)
+                item.resolved_at = opened + timedelta(days=1)
+            if step >= 3:
+                item.tracking, item.tracked_at = "回访确认问题已解决", opened + timedelta(days=2)
+            if step >= 4:
+                item.feedback = "已向客户反馈处理结果"
+                item.satisfaction = rng.choice(("satisfied", "satisfied", "neutral"))
+                item.closed_at = opened + timedelta(days=3)
+        elif step >= 2:  # requests: solved and answered (one late), or still open
+            item.resolution = rng.choice(SOLUTIONS)
+            item.resolved_at = min(opened + timedelta(days=1), now)
+            if step >= 3:
+                item.answered_at = item.resolved_at + timedelta(days=0 if step == 3 else 1)
+                item.answered_at = min(item.answered_at, now)
+            if step == 4 and item.answered_at:
+                item.closed_at = item.answered_at

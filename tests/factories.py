@@ -1,5 +1,6 @@
 """Test data made through the real models (and so through the audit hooks)."""
 import itertools
+from datetime import timedelta
 from functools import cache
 
 from werkzeug.security import generate_password_hash
@@ -7,7 +8,19 @@ from werkzeug.security import generate_password_hash
 from backoffice import clock
 from backoffice.config import TestConfig
 from backoffice.extensions import db
-from backoffice.models import Customer, User, Vehicle, Visit
+from backoffice.models import (
+    Complaint,
+    Customer,
+    Event,
+    FollowUpCall,
+    Letter,
+    LetterTemplate,
+    Substitution,
+    Summary,
+    User,
+    Vehicle,
+    Visit,
+)
 from backoffice.rules import vin_check_digit
 
 PASSWORD = "correct horse battery"
@@ -74,6 +87,61 @@ def make_visit(vehicle: Vehicle | None = None, **fields) -> Visit:
     return visit
 
 
+def make_call(customer: Customer | None = None, **fields) -> FollowUpCall:
+    """A planned first call, due from today for a week, unless told otherwise."""
+    customer = customer or make_customer()
+    today = clock.today()
+    values = {"customer": customer, "kind": "first", "due_from": today,
+              "due_by": today + timedelta(days=4)}
+    call = FollowUpCall(**{**values, **fields})
+    db.session.add(call)
+    db.session.commit()
+    return call
+
+
+def make_complaint(**fields) -> Complaint:
+    values = {"customer": fields.pop("customer", None) or make_customer(), "kind": "complaint",
+              "summary": "空调异味", "opened_on": clock.today(), "severity": "medium"}
+    item = Complaint(**{**values, **fields})
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+def make_event(**fields) -> Event:
+    values = {"name": "免费检测周", "kind": "free_inspection",
+              "event_on": clock.today() + timedelta(days=30)}
+    event = Event(**{**values, **fields})
+    db.session.add(event)
+    db.session.commit()
+    return event
+
+
+def sample_substitution() -> int:
+    absent = make_user("followup_agent", "sample_absent")
+    substitute = make_user("followup_agent", "sample_substitute")
+    row = Substitution(absent_agent=absent, substitute=substitute,
+                       starts_on=clock.today(), ends_on=clock.today() + timedelta(days=3))
+    db.session.add(row)
+    db.session.commit()
+    return row.id
+
+
+def sample_summary() -> int:
+    today = clock.today()
+    row = Summary(period="month", starts_on=today.replace(day=1), ends_on=today, figures={})
+    db.session.add(row)
+    db.session.commit()
+    return row.id
+
+
+def sample_letter() -> int:
+    letter = Letter(customer=make_customer(), kind="notice", subject="保养提醒", channel="post")
+    db.session.add(letter)
+    db.session.commit()
+    return letter.id
+
+
 def sample_user() -> int:
     return make_user("trainer", "sample_user").id
 
@@ -95,4 +163,18 @@ SAMPLES = {
     "customer": lambda: make_customer().id,
     "vehicle": lambda: make_vehicle().id,
     "visit": lambda: make_visit().id,
+    "follow_up_call": lambda: make_call().id,
+    "complaint": lambda: make_complaint().id,
+    "letter": sample_letter,
+    "event": lambda: make_event().id,
+    "letter_template": lambda: _add(LetterTemplate(
+        name="模板", kind="notice", subject="主题", body="正文")).id,
+    "substitution": sample_substitution,
+    "summary": sample_summary,
 }
+
+
+def _add(row):
+    db.session.add(row)
+    db.session.commit()
+    return row

@@ -7,10 +7,34 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
-from ..models import AuditLog, Customer, User, Vehicle, Visit
+from ..models import (
+    AuditLog,
+    Complaint,
+    Customer,
+    Event,
+    FollowUpCall,
+    Letter,
+    LetterTemplate,
+    Substitution,
+    Summary,
+    User,
+    Vehicle,
+    Visit,
+)
 from .archives import CustomerAdmin, VehicleAdmin, VisitAdmin
 from .audit import AuditLogAdmin
+from .followups import (
+    ComplaintAdmin,
+    EventAdmin,
+    FollowUpCallAdmin,
+    LetterAdmin,
+    LetterTemplateAdmin,
+    QueueView,
+    SubstitutionAdmin,
+)
 from .home import HomeView
+from .settings import SettingsView
+from .summaries import SummaryAdmin
 from .users import UserAdmin
 
 
@@ -30,8 +54,28 @@ def init_admin(app: Flask) -> Admin:
                                 endpoint="vehicle"))
     admin.add_view(VisitAdmin(Visit, db, name=_l("Visits"), category=archives, endpoint="visit"))
 
+    follow_up = _l("Follow-up service")
+    admin.add_view(QueueView(name=_l("Work queue"), category=follow_up, endpoint="queue",
+                             url="/admin/queue"))
+    admin.add_view(FollowUpCallAdmin(FollowUpCall, db, name=_l("Call register"),
+                                     category=follow_up, endpoint="follow_up_call"))
+    admin.add_view(ComplaintAdmin(Complaint, db, name=_l("Complaints and requests"),
+                                  category=follow_up, endpoint="complaint"))
+    admin.add_view(LetterAdmin(Letter, db, name=_l("Letter register"), category=follow_up,
+                               endpoint="letter"))
+    admin.add_view(EventAdmin(Event, db, name=_l("Events"), category=follow_up,
+                              endpoint="event"))
+    admin.add_view(SummaryAdmin(Summary, db, name=_l("Summaries"), category=follow_up,
+                                endpoint="summary"))
+    admin.add_view(LetterTemplateAdmin(LetterTemplate, db, name=_l("Letter templates"),
+                                       category=follow_up, endpoint="letter_template"))
+    admin.add_view(SubstitutionAdmin(Substitution, db, name=_l("Substitutes"),
+                                     category=follow_up, endpoint="substitution"))
+
     system = _l("Administration")
     admin.add_view(UserAdmin(User, db, name=_l("Users"), category=system, endpoint="user"))
+    admin.add_view(SettingsView(name=_l("Settings"), category=system, endpoint="settings",
+                                url="/admin/settings"))
     admin.add_view(
         AuditLogAdmin(
             AuditLog, db, name=_l("Audit log"), category=system, endpoint="audit_log"

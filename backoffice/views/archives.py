@@ -18,12 +18,12 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, inspect, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import validators
 from wtforms.validators import ValidationError
 
-from .. import audit, clock, imports, rules
+from .. import audit, clock, followups, imports, rules
 from ..extensions import db
 from ..formatting import content_disposition, mask_mobile
 from ..models import (
@@ -36,7 +36,7 @@ from ..models import (
     Visit,
 )
 from ..pdf import pdf_response, render_pdf
-from ..permissions import sees_contact_details
+from ..permissions import allowed, sees_contact_details
 from ..search import ends_with, starts_with
 from .base import FreshFilterOptions, SecureModelView, screen
 from .common import (
@@ -314,9 +314,28 @@ class CustomerAdmin(FreshFilterOptions, SecureModelView):
         return valid
 
     def list_links(self) -> list[tuple[str, str]]:
-        if not self.can_create:
-            return []
-        return [(_("Import"), self.get_url(".import_view"))]
+        links = [(_("Import"), self.get_url(".import_view"))] if self.can_create else []
+        if allowed(current_user.role, "followups", "W"):
+            # The list as filtered now: every customer of it, not only this page.
+            args = {k: v for k, v in request.args.items() if k not in ("page", "page_size")}
+            links += [
+                (_("Write to these customers"), url_for("letter.compose_view", **args)),
+                (_("Invite them to an event"), url_for("event.invite_view", **args)),
+            ]
+        return links
+
+    @action("letter", _l("Write a letter"))
+    def action_letter(self, ids):
+        return redirect(url_for("letter.compose_view", ids=",".join(ids)))
+
+    @action("invite", _l("Invite to an event"))
+    def action_invite(self, ids):
+        return redirect(url_for("event.invite_view", ids=",".join(ids)))
+
+    def is_action_allowed(self, name: str) -> bool:
+        if name in ("letter", "invite"):
+            return allowed(current_user.role, "followups", "W")
+        return super().is_action_allowed(name)
 
     # -- import ---------------------------------------------------------------------
     @expose("/import/", methods=("GET", "POST"))
@@ -397,11 +416,14 @@ class CustomerAdmin(FreshFilterOptions, SecureModelView):
     @expose("/archive/")
     def archive_view(self):
         customer = _customer_or_404()
+        from .followups import customer_followups  # followups builds on this module
+
         return self.render(
             "archives/archive.html",
             vehicle_view=screen(VehicleAdmin),
             visit_view=screen(VisitAdmin),
             **archive_context(customer),
+            **customer_followups(customer),
         )
 
     @expose("/archive/pdf/")
@@ -740,6 +762,9 @@ class VisitAdmin(FreshFilterOptions, SecureModelView):
         # The new visit is in the session already: no flush before it is complete.
         with db.session.no_autoflush:
             self._complete_visit(model)
+            completed = inspect(model).attrs.completed_at.history
+            if is_created or (completed.added and not any(completed.deleted)):
+                followups.plan_first_call(model)  # completing a visit plans its first call
 
     def _complete_visit(self, model: Visit) -> None:
         if model.customer is None:

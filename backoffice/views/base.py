@@ -141,6 +141,8 @@ class ModelConverter(AdminModelConverter):
 
     @converts("TZDateTime")
     def convert_tzdatetime(self, field_args, **extra):
+        # Typed without seconds too (the date picker writes them).
+        field_args.setdefault("format", ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"])
         return self.convert_datetime(field_args, **extra)
 
 

@@ -15,7 +15,7 @@ class DueItem:
     """One line on a home panel: what is due, how many, where to deal with it."""
 
     label: str
-    count: int
+    count: int | None  # None: a single thing to do, e.g. one call
     url: str
     level: str = "warning"  # Bootstrap context: danger, warning, info
 

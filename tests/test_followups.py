@@ -1,0 +1,489 @@
+"""Follow-up service: the clock's rules, the queues, escalation, complaints, letters, events."""
+import io
+import re
+from datetime import date, datetime, timedelta
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+from backoffice import rules
+from backoffice.extensions import db
+from backoffice.models import (
+    Complaint,
+    FollowUpCall,
+    Invitation,
+    Letter,
+    LetterTemplate,
+    Setting,
+    Substitution,
+)
+
+from .conftest import Auth
+from .factories import (
+    make_call,
+    make_complaint,
+    make_customer,
+    make_event,
+    make_user,
+    make_vehicle,
+    make_visit,
+)
+
+NOW = datetime(2026, 11, 27, 10, 0)
+TODAY = NOW.date()
+
+
+# -- the clock's rules, at their edges ---------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("completed", "window"),
+    [
+        (date(2026, 11, 27), (date(2026, 11, 30), date(2026, 12, 4))),
+        (date(2026, 12, 28), (date(2026, 12, 31), date(2027, 1, 4))),   # over the year end
+        (date(2028, 2, 26), (date(2028, 2, 29), date(2028, 3, 4))),     # leap day
+        (date(2026, 1, 31), (date(2026, 2, 3), date(2026, 2, 7))),      # month end
+    ],
+)
+def test_first_call_window(completed, window):
+    """Day 3 to day 7 after the car was picked up or the visit ended."""
+    assert rules.first_call_window(completed) == window
+
+
+def test_second_call_window_and_a_late_first_call():
+    """7 to 14 days after the first call, counted from when it was made (even late)."""
+    assert rules.second_call_window(date(2026, 12, 2)) == (date(2026, 12, 9), date(2026, 12, 16))
+    # A first call due by 12-04 but made on 12-10 (late): the second follows that day.
+    assert rules.second_call_window(date(2026, 12, 10)) == (date(2026, 12, 17),
+                                                            date(2026, 12, 24))
+    assert rules.second_call_window(date(2026, 12, 25)) == (date(2027, 1, 1), date(2027, 1, 8))
+
+
+def test_escalation_notice_and_letter_days():
+    assert rules.escalation_due(date(2026, 11, 30)) == date(2026, 12, 2)
+    assert rules.escalation_due(date(2026, 12, 31)) == date(2027, 1, 2)
+    assert rules.event_notice_due(date(2027, 1, 10)) == date(2026, 12, 27)
+    assert rules.event_notice_due(date(2026, 3, 1)) == date(2026, 2, 15)
+    assert rules.letter_due(date(2026, 12, 30)) == date(2027, 1, 1)
+
+
+def test_rules_take_the_settings():
+    custom = {"first_call_from_days": 2, "first_call_to_days": 5, "escalation_days": 1}
+    assert rules.first_call_window(date(2026, 11, 27), custom) == (date(2026, 11, 29),
+                                                                   date(2026, 12, 2))
+    assert rules.escalation_due(date(2026, 11, 27), custom) == date(2026, 11, 28)
+    assert rules.second_call_window(date(2026, 11, 27), custom) == (date(2026, 12, 4),
+                                                                    date(2026, 12, 11))
+
+
+# -- planning ------------------------------------------------------------------------------------
+
+@pytest.fixture
+def agent(auth, freeze):
+    freeze(NOW)
+    user = make_user("followup_agent", "agent", display_name="李丽")
+    auth.login("agent")
+    return user
+
+
+def test_completing_a_visit_plans_the_first_call_for_the_customers_agent(client, auth, agent):
+    advisor = make_user("service_advisor", "advisor")
+    vehicle = make_vehicle(owner=make_customer(agent=agent))
+    form = {"vehicle": str(vehicle.id), "kind": "maintenance", "visited_at": "2026-11-27 09:00",
+            "completed_at": "2026-11-27 16:00", "mileage": "1000", "advisor": str(advisor.id)}
+    assert auth.post("/admin/visit/new/", form).status_code == 302
+    call = db.session.scalar(select(FollowUpCall))
+    assert (call.kind, call.due_from, call.due_by) == ("first", date(2026, 11, 30),
+                                                       date(2026, 12, 4))
+    assert call.agent_id == agent.id
+    assert call.vehicle_id == vehicle.id
+
+
+def test_an_open_visit_plans_no_call_and_no_call_twice(client, auth, agent):
+    visit = make_visit()
+    form = {"vehicle": str(visit.vehicle_id), "kind": "maintenance",
+            "visited_at": "2026-11-27 09:00", "mileage": "10000", "version": str(visit.version)}
+    auth.post(f"/admin/visit/edit/?id={visit.id}", form)
+    assert db.session.scalar(select(func.count()).select_from(FollowUpCall)) == 0
+    form.update(completed_at="2026-11-27 15:00", version=str(visit.version))
+    auth.post(f"/admin/visit/edit/?id={visit.id}", form)
+    db.session.refresh(visit)
+    form.update(service_items="改", version=str(visit.version))
+    auth.post(f"/admin/visit/edit/?id={visit.id}", form)
+    assert db.session.scalar(select(func.count()).select_from(FollowUpCall)) == 1
+
+
+def test_without_an_agent_the_least_busy_agent_gets_the_call(app, freeze):
+    from backoffice import followups
+
+    freeze(NOW)
+    busy = make_user("followup_agent", "busy")
+    idle = make_user("followup_agent", "idle")
+    make_call(agent=busy)
+    visit = make_visit(completed_at=NOW)
+    call = followups.plan_first_call(visit)
+    assert call.agent == idle
+
+
+def record_form(**overrides) -> dict:
+    form = {"called_at": "2026-12-01 10:00", "reached": "yes", "topics": ["car_and_service",
+            "car_care"], "key_points": "车辆正常", "satisfaction": "satisfied", "answered": "y",
+            "version": "1"}
+    return {**form, **overrides}
+
+
+def test_recording_the_first_call_plans_the_second(client, auth, agent, freeze):
+    call = make_call(customer=make_customer(agent=agent), agent=agent,
+                     due_from=date(2026, 11, 30), due_by=date(2026, 12, 4))
+    freeze(datetime(2026, 12, 1, 10, 30))
+    response = auth.post(f"/admin/follow_up_call/edit/?id={call.id}", record_form(),
+                         follow_redirects=True)
+    assert "二次回访已安排在 2026-12-08 至 2026-12-15" in response.get_data(as_text=True)
+    db.session.expire_all()
+    call = db.session.get(FollowUpCall, call.id)
+    assert call.status == "made"
+    assert call.topics == ["car_and_service", "car_care"]
+    second = db.session.scalar(select(FollowUpCall).where(FollowUpCall.kind == "second"))
+    assert (second.due_from, second.due_by, second.agent_id) == (
+        date(2026, 12, 8), date(2026, 12, 15), agent.id)
+
+
+def test_a_call_not_reached_is_retried_until_the_attempts_run_out(client, auth, agent, freeze):
+    call = make_call(agent=agent, due_from=date(2026, 11, 30), due_by=date(2026, 12, 4))
+    freeze(datetime(2026, 11, 30, 10))
+    for attempt in (1, 2, 3):
+        current = db.session.scalar(select(FollowUpCall).where(FollowUpCall.status == "planned"))
+        assert current.attempt == attempt
+        auth.post(f"/admin/follow_up_call/edit/?id={current.id}",
+                  record_form(reached="no_answer", called_at="2026-11-30 10:00",
+                              version=str(current.version)))
+    calls = db.session.scalars(select(FollowUpCall).order_by(FollowUpCall.id)).all()
+    assert [(c.attempt, c.status, c.reached) for c in calls] == [
+        (1, "made", "no_answer"), (2, "made", "no_answer"), (3, "made", "no_answer")]
+    assert calls[1].previous_call_id == call.id
+    assert calls[1].due_from == date(2026, 12, 1)
+
+
+def test_a_late_call_stays_visible_until_closed_with_a_reason(client, auth, agent, freeze):
+    call = make_call(customer=make_customer(name="逾期客户"), agent=agent,
+                     due_from=date(2026, 11, 20), due_by=date(2026, 11, 24))
+    queue = client.get("/admin/queue/").get_data(as_text=True)
+    assert "逾期客户" in queue.split('id="queue-today"')[0]  # in the "late" section
+    refused = auth.post(f"/admin/follow_up_call/edit/?id={call.id}",
+                        {"version": "1", "reached": ""})
+    assert "记录通话结果" in refused.get_data(as_text=True)
+    auth.post(f"/admin/follow_up_call/edit/?id={call.id}",
+              {"version": "1", "close_reason": "客户已换车，号码停用"})
+    assert db.session.get(FollowUpCall, call.id).status == "closed"
+    assert "逾期客户" not in client.get("/admin/queue/").get_data(as_text=True)
+
+
+def test_a_made_call_cannot_be_closed(client, auth, agent):
+    call = make_call(agent=agent, status="made", reached="yes", called_at=NOW)
+    response = auth.post(f"/admin/follow_up_call/edit/?id={call.id}",
+                         {"version": "1", "close_reason": "x"}, follow_redirects=True)
+    assert "已拨打的电话不能关闭" in response.get_data(as_text=True)
+
+
+def test_incoming_inquiry_is_recorded(client, auth, agent):
+    customer = make_customer(name="来电客户")
+    form = {"customer": str(customer.id), "kind": "inquiry", "direction": "in",
+            "called_at": "2026-11-27 09:30", "reached": "yes", "requests": "问保养价格",
+            "answered": "y", "answer": "小保养 480 元"}
+    assert auth.post("/admin/follow_up_call/new/", form).status_code == 302
+    call = db.session.scalar(select(FollowUpCall))
+    assert (call.direction, call.status, call.agent_id) == ("in", "made", agent.id)
+    assert db.session.scalar(select(func.count()).select_from(Complaint)) == 0
+
+
+def test_call_record_pdf(client, auth, agent):
+    call = make_call(customer=make_customer(name="记录客户"), agent=agent, status="made",
+                     reached="yes", called_at=NOW, key_points="客户很满意")
+    response = client.get(f"/admin/follow_up_call/pdf/?id={call.id}")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    for word in ("跟踪服务电话记录表", "记录客户", "客户很满意", "李丽"):
+        assert word in text
+
+
+# -- queues, reassignment, substitutes -----------------------------------------------------------
+
+def queue_names(client, agent_id=None) -> dict[str, set[str]]:
+    html = client.get("/admin/queue/", query_string={"agent": agent_id} if agent_id else {})
+    html = html.get_data(as_text=True)
+    sections = {}
+    for name, start, end in (("late", 'id="queue-late"', 'id="queue-today"'),
+                             ("today", 'id="queue-today"', 'id="queue-week"'),
+                             ("week", 'id="queue-week"', "<h6 class=\"mt-3\">")):
+        chunk = html.split(start)[1].split(end)[0]
+        sections[name] = set(re.findall(r'archive/\?id=\d+">([^<]+)</a>', chunk))
+    return sections
+
+
+def test_queue_sections_follow_the_clock(client, auth, agent, freeze):
+    for name, start, end in (("早到", -6, -1), ("今日", -2, 2), ("下周", 3, 7), ("远期", 9, 14)):
+        make_call(customer=make_customer(name=name), agent=agent,
+                  due_from=TODAY + timedelta(days=start), due_by=TODAY + timedelta(days=end))
+    make_call(customer=make_customer(name="别人的"), agent=make_user("followup_agent", "b"))
+    assert queue_names(client) == {"late": {"早到"}, "today": {"今日"}, "week": {"下周"}}
+    freeze(NOW + timedelta(days=3))
+    assert queue_names(client) == {"late": {"早到", "今日"}, "today": {"下周"},
+                                   "week": {"远期"}}
+
+
+def test_home_page_lists_the_calls_due_today_one_click_from_recording(client, auth, agent):
+    call = make_call(customer=make_customer(name="今天打"), agent=agent)
+    html = client.get("/admin/").get_data(as_text=True)
+    assert f"/admin/follow_up_call/edit/?id={call.id}" in html
+    assert "今日待拨打电话" in html
+
+
+def test_supervisor_reassigns_calls(app, client, auth, freeze):
+    freeze(NOW)
+    first = make_user("followup_agent", "first", display_name="甲")
+    second = make_user("followup_agent", "second", display_name="乙")
+    calls = [make_call(agent=first) for _ in range(3)]
+    auth.login_as("supervisor")
+    overview = client.get("/admin/queue/").get_data(as_text=True)
+    assert "甲" in overview
+    assert "乙" in overview
+    ids = [str(c.id) for c in calls[:2]]
+    response = auth.post("/admin/follow_up_call/action/", {"action": "reassign", "rowid": ids})
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "2 个待拨打电话" in page
+    auth.post("/admin/follow_up_call/reassign/", {"ids": ",".join(ids), "agent": second.id})
+    db.session.expire_all()
+    assert [db.session.get(FollowUpCall, c.id).agent_id for c in calls] == [
+        second.id, second.id, first.id]
+
+
+def test_agents_cannot_reassign(client, auth, agent):
+    call = make_call(agent=agent)
+    assert auth.post("/admin/follow_up_call/action/",
+                     {"action": "reassign", "rowid": call.id}).status_code == 403
+    assert client.get(f"/admin/follow_up_call/reassign/?ids={call.id}").status_code == 403
+
+
+def test_a_substitute_takes_the_open_calls_and_they_come_back(app, client, auth, freeze):
+    freeze(NOW)
+    away = make_user("followup_agent", "away", display_name="休假者")
+    stand_in = make_user("followup_agent", "standin", display_name="代理人")
+    make_call(customer=make_customer(name="休假者的客户"), agent=away)
+    auth.login_as("supervisor")
+    form = {"absent_agent": away.id, "substitute": stand_in.id,
+            "starts_on": "2026-11-27", "ends_on": "2026-11-30", "reason": "年假"}
+    assert auth.post("/admin/substitution/new/", form).status_code == 302
+    auth.logout()
+    theirs = Auth(app.test_client())
+    theirs.login("standin")
+    assert "休假者的客户" in queue_names(theirs.client)["today"]
+    mine = Auth(app.test_client())
+    mine.login("away")
+    assert queue_names(mine.client)["today"] == set()
+    freeze(datetime(2026, 12, 1, 9))
+    assert queue_names(theirs.client)["today"] == set()
+    assert "休假者的客户" in queue_names(mine.client)["late"] | queue_names(mine.client)["today"]
+
+
+def test_only_the_supervisor_appoints_substitutes(client, auth, agent):
+    assert client.get("/admin/substitution/new/").status_code == 403
+    assert client.get("/admin/substitution/").status_code == 200
+
+
+def test_substitution_is_checked(app, client, auth, freeze):
+    freeze(NOW)
+    agent = make_user("followup_agent", "a1")
+    auth.login_as("supervisor")
+    response = auth.post("/admin/substitution/new/", {
+        "absent_agent": agent.id, "substitute": agent.id,
+        "starts_on": "2026-11-30", "ends_on": "2026-11-27"}, follow_redirects=True)
+    assert "代理人必须是另一位业务员" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Substitution)) == 0
+
+
+# -- requests, escalation, complaints ----------------------------------------------------------
+
+def test_an_unanswered_request_is_escalated_after_2_days(app, client, auth, agent, freeze):
+    call = make_call(customer=make_customer(name="待答复客户"), agent=agent)
+    auth.post(f"/admin/follow_up_call/edit/?id={call.id}", record_form(
+        called_at="2026-11-27 10:00", answered="", requests="能否提供代步车",
+        follow_up_item="查询代步车政策"))
+    item = db.session.scalar(select(Complaint))
+    assert (item.kind, item.opened_on, item.owner_id) == ("request", TODAY, agent.id)
+    supervisor = Auth(app.test_client())
+    make_user("supervisor")
+    supervisor.login("supervisor")
+    for day, escalated in ((29, False), (30, True)):  # due on 11-29; past it on 11-30
+        freeze(datetime(2026, 11, day, 9))
+        home = supervisor.client.get("/admin/").get_data(as_text=True)
+        assert ("上报给您的待答复事项" in home) == escalated, day
+        page = client.get(f"/admin/complaint/details/?id={item.id}").get_data(as_text=True)
+        assert ("已上报业务主管" in page) == escalated
+
+
+def test_an_answer_is_due_the_day_the_solution_is_found(client, auth, agent, freeze):
+    item = make_complaint(kind="request", owner=agent, opened_on=TODAY)
+    form = {"kind": "request", "customer": str(item.customer_id), "summary": item.summary,
+            "severity": "medium", "resolution": "可提供代步车", "version": "1"}
+    auth.post(f"/admin/complaint/edit/?id={item.id}", form)
+    freeze(NOW + timedelta(days=1))
+    page = client.get(f"/admin/complaint/details/?id={item.id}").get_data(as_text=True)
+    assert "未当天答复客户" in page
+    db.session.expire_all()
+    item = db.session.get(Complaint, item.id)
+    auth.post(f"/admin/complaint/edit/?id={item.id}",
+              {**form, "answered": "y", "close": "y", "version": str(item.version)})
+    item = db.session.get(Complaint, item.id)
+    assert item.closed_at is not None
+
+
+def test_the_complaint_lifecycle(client, auth, agent, freeze):
+    """Receive → analyse → resolve → track → feed back; closing needs the feedback."""
+    customer = make_customer(name="投诉客户")
+    form = {"customer": str(customer.id), "kind": "complaint", "direction": "in",
+            "called_at": "2026-11-27 09:00", "reached": "yes",
+            "requests": "保养后发动机异响", "satisfaction": "dissatisfied", "answered": "y"}
+    auth.post("/admin/follow_up_call/new/", form)
+    item = db.session.scalar(select(Complaint))
+    assert (item.kind, item.summary, item.due_on) == ("complaint", "保养后发动机异响",
+                                                      date(2026, 11, 30))
+    base = {"kind": "complaint", "customer": str(customer.id), "summary": item.summary,
+            "severity": "high", "due_on": "2026-11-30"}
+    steps = [
+        ({"cause": "机油加注过量"}, "analysed_at", "已分析原因"),
+        ({"resolution": "已抽出多余机油"}, "resolved_at", "已解决"),
+        ({"tracking": "三天后回访无异响"}, "tracked_at", "已跟踪"),
+    ]
+    filled = {}
+    for fields, stamp, label in steps:
+        filled.update(fields)
+        item = db.session.get(Complaint, item.id)
+        auth.post(f"/admin/complaint/edit/?id={item.id}",
+                  {**base, **filled, "version": str(item.version)})
+        db.session.expire_all()
+        assert getattr(db.session.get(Complaint, item.id), stamp) is not None
+        assert label in client.get("/admin/complaint/").get_data(as_text=True)
+    item = db.session.get(Complaint, item.id)
+    refused = auth.post(f"/admin/complaint/edit/?id={item.id}",
+                        {**base, **filled, "close": "y", "version": str(item.version)},
+                        follow_redirects=True)
+    assert "投诉须填写反馈" in refused.get_data(as_text=True)
+    freeze(NOW + timedelta(days=2))
+    item = db.session.get(Complaint, item.id)
+    auth.post(f"/admin/complaint/edit/?id={item.id}",
+              {**base, **filled, "feedback": "已电话反馈", "satisfaction": "satisfied",
+               "close": "y", "version": str(item.version)})
+    listed = client.get("/admin/complaint/").get_data(as_text=True)
+    assert "已反馈结案" in listed
+    age = re.search(r'<td class="col-age">\s*(\d+)\s*</td>', listed).group(1)
+    assert age == "2"
+
+
+def test_complaint_deadline_comes_from_its_risk_level(client, auth, agent):
+    customer = make_customer()
+    for severity, due in (("high", "2026-11-28"), ("low", "2026-12-04")):
+        auth.post("/admin/complaint/new/", {"kind": "complaint", "customer": str(customer.id),
+                                            "summary": severity, "severity": severity})
+        item = db.session.scalar(select(Complaint).where(Complaint.summary == severity))
+        assert str(item.due_on) == due
+
+
+def test_settings_change_the_clock(client, auth, agent):
+    db.session.add(Setting(key="escalation_days", value="5"))
+    db.session.commit()
+    customer = make_customer()
+    auth.post("/admin/complaint/new/", {"kind": "request", "customer": str(customer.id),
+                                        "summary": "问题"})
+    assert db.session.scalar(select(Complaint.due_on)) == date(2026, 12, 2)
+
+
+# -- letters and events ------------------------------------------------------------------------
+
+def test_bulk_letter_to_a_filtered_customer_list(client, auth, agent):
+    make_customer(name="王一", mobile="13800000001")
+    make_customer(name="王二", mobile="13800000002")
+    make_customer(name="李三", mobile="13800000003")
+    template = LetterTemplate(name="提醒", kind="notice", subject="{客户名称}，该保养了",
+                              body="尊敬的{客户名称}：请来保养。")
+    db.session.add(template)
+    db.session.commit()
+    page = client.get("/admin/letter/compose/", query_string={"search": "王",
+                                                              "template": template.id})
+    html = page.get_data(as_text=True)
+    assert "已选择 2 位客户" in html
+    response = auth.post("/admin/letter/compose/?search=%E7%8E%8B", {
+        "send": "1", "kind": "notice", "channel": "post", "subject": "{客户名称}，该保养了",
+        "body": "尊敬的{客户名称}：请来保养。"})
+    assert response.mimetype == "application/pdf"
+    pages = PdfReader(io.BytesIO(response.data)).pages
+    assert len(pages) == 2
+    assert "尊敬的王一" in pages[0].extract_text() + pages[1].extract_text()
+    letters = db.session.scalars(select(Letter).order_by(Letter.id)).all()
+    assert {letter.subject for letter in letters} == {"王一，该保养了", "王二，该保养了"}
+    assert {letter.sent_on for letter in letters} == {TODAY}
+    assert {letter.sender_id for letter in letters} == {agent.id}
+
+
+def test_customer_list_links_carry_the_filter(client, auth, agent):
+    html = client.get("/admin/customer/?search=%E7%8E%8B").get_data(as_text=True)
+    assert "/admin/letter/compose/?search=%E7%8E%8B" in html
+    assert "/admin/event/invite/?search=%E7%8E%8B" in html
+
+
+def test_inviting_customers_plans_notice_calls_and_letters_follow(client, auth, agent, freeze):
+    event = make_event(name="冬季检测", event_on=date(2026, 12, 20))
+    customers = [make_customer(name=f"受邀{n}", agent=agent) for n in range(3)]
+    ids = ",".join(str(c.id) for c in customers)
+    auth.post(f"/admin/event/invite/?ids={ids}", {"event": event.id})
+    auth.post(f"/admin/event/invite/?ids={ids}", {"event": event.id})  # no one twice
+    assert db.session.scalar(select(func.count()).select_from(Invitation)) == 3
+    notices = db.session.scalars(select(FollowUpCall).where(FollowUpCall.kind == "notice")).all()
+    assert len(notices) == 3
+    assert {n.due_by for n in notices} == {date(2026, 12, 6)}
+    freeze(datetime(2026, 12, 1, 10))
+    notice = notices[0]
+    auth.post(f"/admin/follow_up_call/edit/?id={notice.id}",
+              record_form(called_at="2026-12-01 10:00", topics=["events"]))
+    letter = db.session.scalar(select(Letter))
+    assert (letter.kind, letter.due_on, letter.sent_on) == ("invitation", date(2026, 12, 3), None)
+    page = client.get(f"/admin/event/details/?id={event.id}").get_data(as_text=True)
+    assert "1 / 3" in page  # notified by phone
+    assert "0 / 1" in page  # letters sent
+    auth.post("/admin/letter/action/", {"action": "sent", "rowid": letter.id})
+    assert db.session.get(Letter, letter.id).sent_on == date(2026, 12, 1)
+    assert "1 / 1" in client.get(f"/admin/event/details/?id={event.id}").get_data(as_text=True)
+
+
+def test_archive_page_shows_calls_letters_and_complaints(client, auth, agent):
+    customer = make_customer(name="全档案")
+    make_call(customer=customer, agent=agent, status="made", reached="yes", called_at=NOW,
+              key_points="很满意的回访")
+    db.session.add(Letter(customer=customer, kind="notice", subject="保养通知信",
+                          channel="post", sent_on=TODAY))
+    db.session.commit()
+    make_complaint(customer=customer, summary="噪音投诉")
+    html = client.get(f"/admin/customer/archive/?id={customer.id}").get_data(as_text=True)
+    for text in ("很满意的回访", "保养通知信", "噪音投诉"):
+        assert text in html
+
+
+def test_admin_changes_a_setting_and_the_clock_follows(client, auth, freeze):
+    freeze(NOW)
+    auth.login_as("admin")
+    page = client.get("/admin/settings/").get_data(as_text=True)
+    assert "首次回访：送修/来访后第几天起" in page
+    form = {key: str(value) for key, value in rules.DEFAULTS.items()}
+    bad = auth.post("/admin/settings/", {**form, "first_call_from_days": "-1"})
+    assert "0 到 365 之间的整数" in bad.get_data(as_text=True)
+    auth.post("/admin/settings/", {**form, "first_call_from_days": "2"})
+    assert db.session.get(Setting, "first_call_from_days").value == "2"
+    assert db.session.get(Setting, "escalation_days") is None  # defaults are not stored
+    visit = make_visit(completed_at=NOW)
+    from backoffice import followups, settings
+
+    settings.forget()
+    assert followups.plan_first_call(visit).due_from == date(2026, 11, 29)
+
+
+def test_only_admin_opens_the_settings(client, auth, freeze):
+    auth.login_as("supervisor")
+    assert client.get("/admin/settings/").status_code == 403
