@@ -199,6 +199,10 @@ KEY_POINTS = (
     "询问下次保养时间，已告知", "客户近期出差，车辆使用较少",
     "建议客户冬季检查防冻液和轮胎", "介绍了新推出的上门取送车服务",
 )
+COMPLAINTS = (
+    "保养后发动机有异响", "洗车不干净，内饰有污渍", "结算金额与报价不符",
+    "等待时间过长，无人告知进度",
+)
 REQUESTS = (
     "希望提供代步车", "询问延保价格", "要求核对上次结算金额", "希望周末也能预约保养",
     "反映空调异味未完全解决", "希望加装行车记录仪",
@@ -297,7 +301,10 @@ def _make(rng, call, when, reached: str) -> None:
         )
         call.key_points = rng.choice(KEY_POINTS)
         call.satisfaction = rng.choices(("satisfied", "neutral", "dissatisfied"), (85, 11, 4))[0]
-        if rng.random() < 0.12:
+        if call.satisfaction == "dissatisfied":
+            call.key_points = call.requests = rng.choice(COMPLAINTS)
+            call.answered = True
+        elif rng.random() < 0.12:
             call.requests = rng.choice(REQUESTS)
             call.answered = False
             call.follow_up_item = call.requests
@@ -329,7 +336,7 @@ def _advance_items(rng, now) -> None:
         step = n % 5
         opened = clock.aware(datetime.combine(item.opened_on, time(10)))
         if item.kind == "complaint":
-            item.severity = ("high", "medium", "low")[n % 3]
+            item.severity = rng.choice(("high", "medium", "medium", "low"))
             if step >= 1:
                 item.cause, item.analysed_at = rng.choice(CAUSES), opened + timedelta(hours=5)
             if step >= 2:

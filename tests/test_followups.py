@@ -487,3 +487,28 @@ def test_admin_changes_a_setting_and_the_clock_follows(client, auth, freeze):
 def test_only_admin_opens_the_settings(client, auth, freeze):
     auth.login_as("supervisor")
     assert client.get("/admin/settings/").status_code == 403
+
+
+def test_the_advisor_of_the_visit_never_follows_it_up(app, freeze):
+    """Even when the customer's agent served the visit, another agent makes the call."""
+    from backoffice import followups
+
+    freeze(NOW)
+    both = make_user("followup_agent", "both")
+    other = make_user("followup_agent", "other")
+    visit = make_visit(vehicle=make_vehicle(owner=make_customer(agent=both)),
+                       completed_at=NOW, advisor=both)
+    assert followups.plan_first_call(visit).agent == other
+
+
+def test_a_deleted_substitution_moves_nothing(app, client, auth, freeze):
+    freeze(NOW)
+    away = make_user("followup_agent", "away")
+    stand_in = make_user("followup_agent", "standin")
+    make_call(customer=make_customer(name="留在原处"), agent=away)
+    row = Substitution(absent_agent=away, substitute=stand_in, starts_on=TODAY,
+                       ends_on=TODAY + timedelta(days=2), deleted_at=NOW)
+    db.session.add(row)
+    db.session.commit()
+    auth.login("away")
+    assert "留在原处" in queue_names(client)["today"]

@@ -528,7 +528,7 @@ class ComplaintAdmin(FreshFilterOptions, SecureModelView):
         "kind": _l("Type"), "customer": _l("Customer"), "vehicle": _l("Vehicle"),
         "customer.name": _l("Customer name"), "customer.mobile": _l("Mobile"),
         "summary": _l("Summary"), "details": _l("Details"), "severity": _l("Risk level"),
-        "owner": _l("Owner"), "opened_on": _l("Opened"), "due_on": _l("Deadline"),
+        "owner": _l("Responsible"), "opened_on": _l("Opened"), "due_on": _l("Deadline"),
         "stage": _l("Stage"), "age": _l("Age (days)"), "flags": _l("Attention"),
         "cause": _l("Cause (analysis)"), "analysed_at": _l("Analysed"),
         "resolution": _l("Solution"), "resolved_at": _l("Solved"),
@@ -563,7 +563,7 @@ class ComplaintAdmin(FreshFilterOptions, SecureModelView):
         filters.FilterEqual(
             Complaint.severity, _l("Risk level"), options=list(SEVERITY_LABELS.items())
         ),
-        filters.IntEqualFilter(Complaint.owner_id, _l("Owner"),
+        filters.IntEqualFilter(Complaint.owner_id, _l("Responsible"),
                                options=fresh_options(agent_options)),
         filters.DateBetweenFilter(Complaint.opened_on, _l("Opened")),
     )
