@@ -55,11 +55,21 @@ python_packages() {
     fi
 }
 
+# PDFs need a TrueType font with Chinese glyphs; without one they would print boxes.
+check_font() {
+    if ! .venv/bin/python -c 'from backoffice.pdf import find_font; find_font()' 2>/dev/null; then
+        echo "No Chinese TrueType font found: install fonts-wqy-microhei (Debian/Ubuntu)" \
+             "or set PDF_FONT_PATH to a .ttf/.ttc font file." >&2
+        exit 1
+    fi
+}
+
 case "${1:-}" in
     serve)
         check_python
         system_packages fonts-wqy-microhei
         python_packages requirements.txt
+        check_font
         say "Preparing the database"
         .venv/bin/flask --app app bootstrap
         say "Serving on http://$HOST:$PORT  (Ctrl-C stops)"
@@ -70,6 +80,7 @@ case "${1:-}" in
         check_python
         system_packages fonts-wqy-microhei chromium
         python_packages requirements-dev.txt
+        check_font
         say "Lint (ruff)"
         .venv/bin/ruff check .
         say "Tests"

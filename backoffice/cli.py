@@ -68,6 +68,7 @@ def seed_demo() -> list[tuple[str, str]]:
     created = demo.seed_users(_generated_password())
     demo.seed_archives()
     demo.seed_followups()
+    demo.seed_checklists()
     db.session.commit()
     return created
 

@@ -356,3 +356,86 @@ def _advance_items(rng, now) -> None:
                 item.answered_at = min(item.answered_at, now)
             if step == 4 and item.answered_at:
                 item.closed_at = item.answered_at
+
+
+# -- reception and handover ------------------------------------------------------------------
+
+def _demo_signature() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (300, 100), "white")
+    ImageDraw.Draw(image).line([(20, 70), (80, 20), (140, 75), (200, 25), (270, 60)],
+                               fill="black", width=3)
+    out = BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def seed_checklists(seed: int = 20261129) -> int:
+    """Today's receptions in every state: in progress, in the workshop (with extra work
+    waiting for consent), past the quality check, handed over."""
+    from decimal import Decimal
+
+    from . import files, followups
+    from .models import RECEPTION_STEPS, ExtraWork, Handover, Reception
+    from .views.checklists import HANDOVER_STEPS, start_reception
+
+    if db.session.scalar(select(func.count()).select_from(Reception)):
+        return 0
+    rng = random.Random(seed)  # noqa: S311 (repeatable demo data, not a secret)
+    advisors = _users("service_advisor")
+    vehicles = db.session.scalars(select(Vehicle).order_by(Vehicle.id).limit(40)).all()
+    if not advisors or len(vehicles) < 4:
+        return 0
+    now = clock.now()
+    signature = files.store(_demo_signature(), "signature")
+    db.session.flush()
+    for n, vehicle in enumerate(rng.sample(vehicles, 4)):
+        reception = start_reception(vehicle, advisors[n % len(advisors)], "repair")
+        reception.started_at = reception.visit.visited_at = now - timedelta(hours=4 - n)
+        steps = RECEPTION_STEPS if n else RECEPTION_STEPS[:4]
+        reception.steps_done = {step: now.isoformat() for step in steps}
+        reception.seat_cover = reception.wheel_cover = reception.floor_mat = True
+        reception.mileage = reception.visit.mileage = (vehicle.current_mileage or 0) + 1200
+        reception.fuel_eighths = rng.randint(1, 8)
+        reception.belongings = {"spare_tyre": True, "tools": True, "warning_triangle": True}
+        reception.damages = [{"area": "rear", "kind": "scratch", "note": "后保险杠轻微划痕"}]
+        if n:
+            reception.described_faults = rng.choice(
+                ("刹车时有异响", "空调不制冷", "发动机故障灯亮", "行驶中方向跑偏"))
+            reception.requests = "检查并维修，顺便做常规保养"
+            reception.fault_confirmation = "试车确认客户所述故障"
+            reception.warranty_decision, reception.warranty_reason = "no", "非质量问题"
+            reception.vehicle_licence = reception.maintenance_book = True
+            reception.parts_in_stock = True
+            reception.estimate_amount = Decimal(rng.choice(("380.00", "680.00", "1260.00")))
+            reception.promised_at = now.replace(hour=17, minute=30, second=0, microsecond=0)
+            reception.signature_id, reception.signed_at = signature.id, reception.started_at
+            reception.signed_by_name = vehicle.owner.name
+        if n == 1:
+            db.session.add(ExtraWork(reception=reception, item="更换空调滤芯",
+                                     reason="滤芯已严重堵塞", extra_cost=Decimal("120")))
+        if n >= 2:
+            handover = Handover(reception=reception, steps_done={}, belongings_found={},
+                                quality_passed=True, quality_checked_by="质检员老张",
+                                quality_checked_at=now - timedelta(hours=1))
+            handover.steps_done = {"quality": now.isoformat()}
+            db.session.add(handover)
+            if n == 3:
+                handover.steps_done = {step: now.isoformat() for step in HANDOVER_STEPS}
+                handover.cleaned = handover.covers_removed = handover.work_explained = True
+                handover.belongings_found = dict(reception.belongings)
+                handover.old_parts, handover.payment_method = "returned", "wechat"
+                handover.settlement_amount = reception.estimate_amount
+                handover.work_kind = "minor"
+                handover.mileage_out = reception.mileage
+                handover.guarantee_until, handover.guarantee_km = rules.quality_guarantee(
+                    "minor", now.date(), reception.mileage)
+                handover.signature_id, handover.signed_by_name = signature.id, vehicle.owner.name
+                handover.completed_at = reception.visit.completed_at = now - timedelta(minutes=20)
+                reception.visit.record_on_vehicle()
+                followups.plan_first_call(reception.visit)
+    db.session.flush()
+    return 4

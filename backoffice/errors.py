@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
 from .extensions import db
+from .pdf import FontMissing
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +19,7 @@ _PAGES = {
     404: (_l("Page not found"), _l("The page or record does not exist, or it was deleted.")),
     405: (_l("Not allowed"), _l("This address does not accept that kind of request.")),
     413: (_l("File too large"), _l("The file is larger than the limit of %(mb)d MB.")),
+    503: (_l("Cannot be done on this server"), _l("Please tell the administrator.")),
     500: (
         _l("Something went wrong"),
         _l("The error was logged and nothing was saved. Please try again."),
@@ -47,6 +49,11 @@ def init_app(app: Flask) -> None:
             400,
             _l("The form has expired or was sent from elsewhere. Reload the page and try again."),
         )
+
+    @app.errorhandler(FontMissing)
+    def _no_font(e):
+        log.error("PDF requested, but no CJK font is installed: %s", e)
+        return render_error(503, str(e))
 
     @app.errorhandler(500)
     def _server_error(e):

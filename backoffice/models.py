@@ -1,5 +1,6 @@
 """All models: users and the audit log, then each area's own, one section per area."""
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -9,6 +10,8 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
+    Numeric,
     String,
     Text,
     TypeDecorator,
@@ -586,3 +589,175 @@ class Summary(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
 
     def __str__(self) -> str:
         return f"{self.starts_on:%Y-%m}" if self.period == "month" else f"{self.starts_on:%Y}"
+
+
+# -- Stored files (signatures, photos, scans): in the database, so every server has them --
+
+class StoredFile(db.Model):
+    """A file kept in the database: every app server behind the balancer can serve it."""
+
+    __tablename__ = "stored_file"
+    __audit__ = False  # the record that points to it is audited; the bytes are not
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(32))  # signature, damage_photo, ...
+    mimetype: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=clock.now)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+
+# -- Reception and handover (DOMAIN.md "Reception", "Handover") -------------------------------
+
+RECEPTION_STEPS = (
+    "covers", "walk_around", "damage", "belongings", "consultation", "diagnosis",
+    "documents", "parts", "estimate",
+)
+DAMAGE_AREAS = ("front", "rear", "left", "right", "roof")
+DAMAGE_KINDS = ("scratch", "dent", "crack", "other")
+BELONGINGS = ("spare_tyre", "tools", "warning_triangle", "extinguisher")
+WARRANTY_DECISIONS = ("yes", "no", "after_diagnosis")
+
+
+class Reception(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
+    """The reception checklist (接车登记表), walked through with the customer and signed.
+
+    Each step is saved as it is done (`steps_done`); once signed the record is read
+    only, and corrections are amendments kept beside it.
+    """
+
+    __tablename__ = "reception"
+    __table_args__ = (Index("ix_reception_open", "signed_at", "advisor_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicle.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visit.id"), index=True)
+    advisor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(TZDateTime, default=clock.now)
+    steps_done: Mapped[dict] = mapped_column(JSON, default=dict)
+    # covers
+    seat_cover: Mapped[bool] = mapped_column(default=False)
+    wheel_cover: Mapped[bool] = mapped_column(default=False)
+    floor_mat: Mapped[bool] = mapped_column(default=False)
+    # walk-around
+    mileage: Mapped[int | None] = mapped_column(Integer)
+    fuel_eighths: Mapped[int | None] = mapped_column(Integer)
+    # damage: [{"area": "front", "kind": "scratch", "note": "...", "photo_id": 3}, ...]
+    damages: Mapped[list] = mapped_column(JSON, default=list)
+    # belongings: {"spare_tyre": true, ...}, and anything else of value
+    belongings: Mapped[dict] = mapped_column(JSON, default=dict)
+    valuables: Mapped[str | None] = mapped_column(Text)
+    # the customer's words
+    described_faults: Mapped[str | None] = mapped_column(Text)
+    requests: Mapped[str | None] = mapped_column(Text)
+    # the advisor's judgement
+    fault_confirmation: Mapped[str | None] = mapped_column(Text)
+    warranty_decision: Mapped[str | None] = mapped_column(String(16))
+    warranty_reason: Mapped[str | None] = mapped_column(Text)
+    # documents received
+    vehicle_licence: Mapped[bool] = mapped_column(default=False)
+    maintenance_book: Mapped[bool] = mapped_column(default=False)
+    # parts
+    parts_in_stock: Mapped[bool | None] = mapped_column()
+    parts_expected_on: Mapped[date | None] = mapped_column(Date)
+    parts_note: Mapped[str | None] = mapped_column(Text)
+    # estimate
+    estimate_amount: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    promised_at: Mapped[datetime | None] = mapped_column(TZDateTime, index=True)
+    # signature
+    signature_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
+    signed_by_name: Mapped[str | None] = mapped_column(String(100))
+    signed_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+
+    vehicle = relationship(Vehicle)
+    customer = relationship(Customer)
+    visit = relationship(Visit)
+    advisor = relationship(User, foreign_keys=[advisor_id])
+    extra_work = relationship("ExtraWork", back_populates="reception", order_by="ExtraWork.id")
+    amendments = relationship("Amendment", back_populates="reception", order_by="Amendment.id")
+    handover = relationship("Handover", back_populates="reception", uselist=False)
+
+    def __str__(self) -> str:
+        return f"{self.vehicle} {clock.local_date(self.started_at)}"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_at is not None
+
+
+class Amendment(TimestampMixin, db.Model):
+    """A correction to a signed reception: the signed values stay as they were."""
+
+    __tablename__ = "amendment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reception_id: Mapped[int] = mapped_column(ForeignKey("reception.id"), index=True)
+    field: Mapped[str] = mapped_column(String(32))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(String(200))
+    made_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    reception = relationship(Reception, back_populates="amendments")
+    made_by = relationship(User)
+
+
+class ExtraWork(TimestampMixin, VersionMixin, db.Model):
+    """Work found during the repair (维修增项): done only with the customer's consent."""
+
+    __tablename__ = "extra_work"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reception_id: Mapped[int] = mapped_column(ForeignKey("reception.id"), index=True)
+    item: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(Text)
+    extra_cost: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    extra_hours: Mapped[Decimal | None] = mapped_column(Numeric(6, 1))
+    consent_how: Mapped[str | None] = mapped_column(String(16))  # in_person, phone, ...
+    consent_by: Mapped[str | None] = mapped_column(String(100))  # who agreed
+    consent_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    consent_taken_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    declined: Mapped[bool] = mapped_column(default=False)
+    done_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+
+    reception = relationship(Reception, back_populates="extra_work")
+    consent_taken_by = relationship(User)
+
+
+class Handover(TimestampMixin, VersionMixin, db.Model):
+    """The handover checklist (交车单): the quality check first, the customer's signature last."""
+
+    __tablename__ = "handover"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reception_id: Mapped[int] = mapped_column(ForeignKey("reception.id"), unique=True)
+    steps_done: Mapped[dict] = mapped_column(JSON, default=dict)
+    quality_passed: Mapped[bool] = mapped_column(default=False)
+    quality_checked_by: Mapped[str | None] = mapped_column(String(100))
+    quality_checked_at: Mapped[datetime | None] = mapped_column(TZDateTime, index=True)
+    cleaned: Mapped[bool] = mapped_column(default=False)
+    covers_removed: Mapped[bool] = mapped_column(default=False)
+    # {"spare_tyre": true, ...} as found at handover, and each difference explained
+    belongings_found: Mapped[dict] = mapped_column(JSON, default=dict)
+    differences: Mapped[str | None] = mapped_column(Text)
+    work_explained: Mapped[bool] = mapped_column(default=False)
+    cautions: Mapped[str | None] = mapped_column(Text)
+    maintenance_advice: Mapped[str | None] = mapped_column(Text)
+    next_maintenance_date: Mapped[date | None] = mapped_column(Date)
+    next_maintenance_km: Mapped[int | None] = mapped_column(Integer)
+    old_parts: Mapped[str | None] = mapped_column(String(16))  # returned, not_wanted, none
+    settlement_amount: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    payment_method: Mapped[str | None] = mapped_column(String(16))
+    invoice_number: Mapped[str | None] = mapped_column(String(50))
+    work_kind: Mapped[str | None] = mapped_column(String(16))  # rules.GUARANTEE_KINDS
+    mileage_out: Mapped[int | None] = mapped_column(Integer)
+    guarantee_until: Mapped[date | None] = mapped_column(Date)
+    guarantee_km: Mapped[int | None] = mapped_column(Integer)
+    signature_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
+    signed_by_name: Mapped[str | None] = mapped_column(String(100))
+    completed_at: Mapped[datetime | None] = mapped_column(TZDateTime, index=True)
+
+    reception = relationship(Reception, back_populates="handover")

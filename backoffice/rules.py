@@ -29,7 +29,15 @@ DEFAULTS = {
     "complaint_days_high": 1,
     "complaint_days_medium": 3,
     "complaint_days_low": 7,
+    # 机动车维修质量保证期 (DOMAIN.md "Handover"): the legal minimum; a shop may promise more.
+    "guarantee_assembly_days": 100,
+    "guarantee_assembly_km": 20000,
+    "guarantee_level2_days": 30,
+    "guarantee_level2_km": 5000,
+    "guarantee_minor_days": 10,
+    "guarantee_minor_km": 2000,
 }
+GUARANTEE_KINDS = ("assembly", "level2", "minor")
 ARCHIVE_DAYS = DEFAULTS["archive_days"]
 
 
@@ -75,6 +83,23 @@ def event_notice_due(event_on: date, settings=None) -> date:
 def letter_due(notice_called_on: date, settings=None) -> date:
     """The event's letter follows the notice call within 2 days."""
     return notice_called_on + timedelta(days=setting(settings, "letter_days"))
+
+
+def quality_guarantee(
+    work_kind: str, completed_on: date, mileage: int, settings=None
+) -> tuple[date, int]:
+    """The repair quality guarantee: the last day and the odometer reading up to which it
+    holds, whichever comes first, counted from the completion date (a re-repair starts
+    a new period). Kinds: "assembly" (整车或总成修理, 100 days or 20,000 km), "level2"
+    (二级维护, 30 days or 5,000 km), "minor" (一级维护、小修、专项修理, 10 days or 2,000
+    km). The settings may promise more, never less than these.
+    """
+    if work_kind not in GUARANTEE_KINDS:
+        raise ValueError(f"unknown work kind {work_kind!r}")
+    days = max(setting(settings, f"guarantee_{work_kind}_days"),
+               DEFAULTS[f"guarantee_{work_kind}_days"])
+    km = max(setting(settings, f"guarantee_{work_kind}_km"), DEFAULTS[f"guarantee_{work_kind}_km"])
+    return completed_on + timedelta(days=days), mileage + km
 
 
 def complaint_due(opened_on: date, severity: str, settings=None) -> date:

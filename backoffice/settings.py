@@ -34,6 +34,17 @@ SPECS = {
     "complaint_days_high": Spec(_l("Days to close a high-risk complaint"), 1),
     "complaint_days_medium": Spec(_l("Days to close a medium-risk complaint"), 1),
     "complaint_days_low": Spec(_l("Days to close a low-risk complaint"), 1),
+    # The shop may promise more than the law's guarantee, never less (the minimum).
+    "guarantee_assembly_days": Spec(_l("Guarantee of whole-vehicle or assembly repair (days)"),
+                                    100, 3650),
+    "guarantee_assembly_km": Spec(_l("Guarantee of whole-vehicle or assembly repair (km)"),
+                                  20000, 500000),
+    "guarantee_level2_days": Spec(_l("Guarantee of level-2 maintenance (days)"), 30, 3650),
+    "guarantee_level2_km": Spec(_l("Guarantee of level-2 maintenance (km)"), 5000, 500000),
+    "guarantee_minor_days": Spec(_l("Guarantee of level-1 maintenance and minor repair (days)"),
+                                 10, 3650),
+    "guarantee_minor_km": Spec(_l("Guarantee of level-1 maintenance and minor repair (km)"),
+                               2000, 500000),
 }
 assert set(SPECS) == set(rules.DEFAULTS), "every setting needs a default in rules.py"
 

@@ -13,8 +13,10 @@ from backoffice.models import (
     Customer,
     Event,
     FollowUpCall,
+    Handover,
     Letter,
     LetterTemplate,
+    Reception,
     Substitution,
     Summary,
     User,
@@ -142,6 +144,63 @@ def sample_letter() -> int:
     return letter.id
 
 
+def _png() -> bytes:
+    """A small signature-like PNG: what the signature canvas sends, in miniature."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (60, 24), "white")
+    ImageDraw.Draw(image).line([(4, 18), (20, 4), (36, 18), (56, 6)], fill="black", width=2)
+    out = __import__("io").BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+PNG = _png()
+SIGNATURE = "data:image/png;base64," + __import__("base64").b64encode(PNG).decode()
+
+
+def make_reception(vehicle: Vehicle | None = None, *, complete: bool = True,
+                   signed: bool = False, **fields) -> Reception:
+    """A reception checklist, its steps filled in (and signed) unless told otherwise."""
+    from decimal import Decimal
+
+    from backoffice.models import RECEPTION_STEPS, StoredFile
+
+    vehicle = vehicle or make_vehicle()
+    now = clock.now()
+    visit = Visit(vehicle=vehicle, customer=vehicle.owner, kind="repair", visited_at=now)
+    values = {"vehicle": vehicle, "customer": vehicle.owner, "visit": visit,
+              "started_at": now, "steps_done": {}, "damages": [], "belongings": {}}
+    if complete:
+        values.update(
+            steps_done={step: now.isoformat() for step in RECEPTION_STEPS},
+            seat_cover=True, wheel_cover=True, floor_mat=True, mileage=12000, fuel_eighths=4,
+            belongings={"spare_tyre": True, "tools": True}, described_faults="刹车有异响",
+            requests="检查刹车", fault_confirmation="前刹车片磨损", warranty_decision="no",
+            warranty_reason="正常磨损", vehicle_licence=True, parts_in_stock=True,
+            estimate_amount=Decimal("680.00"), promised_at=now + timedelta(hours=4),
+        )
+    reception = Reception(**{**values, **fields})
+    if signed:
+        stored = StoredFile(purpose="signature", mimetype="image/png", size=len(PNG),
+                            sha256="0" * 64, data=PNG)
+        db.session.add(stored)
+        db.session.flush()
+        reception.signature_id, reception.signed_at = stored.id, now
+        reception.signed_by_name = vehicle.owner.name
+    db.session.add_all([visit, reception])
+    db.session.commit()
+    return reception
+
+
+def sample_handover() -> int:
+    reception = make_reception(signed=True)
+    handover = Handover(reception=reception, steps_done={}, belongings_found={})
+    db.session.add(handover)
+    db.session.commit()
+    return handover.id
+
+
 def sample_user() -> int:
     return make_user("trainer", "sample_user").id
 
@@ -171,6 +230,8 @@ SAMPLES = {
         name="模板", kind="notice", subject="主题", body="正文")).id,
     "substitution": sample_substitution,
     "summary": sample_summary,
+    "reception": lambda: make_reception().id,
+    "handover": sample_handover,
 }
 
 

@@ -13,8 +13,10 @@ from ..models import (
     Customer,
     Event,
     FollowUpCall,
+    Handover,
     Letter,
     LetterTemplate,
+    Reception,
     Substitution,
     Summary,
     User,
@@ -23,6 +25,7 @@ from ..models import (
 )
 from .archives import CustomerAdmin, VehicleAdmin, VisitAdmin
 from .audit import AuditLogAdmin
+from .checklists import HandoverAdmin, ReceptionAdmin
 from .followups import (
     ComplaintAdmin,
     EventAdmin,
@@ -53,6 +56,12 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(VehicleAdmin(Vehicle, db, name=_l("Vehicles"), category=archives,
                                 endpoint="vehicle"))
     admin.add_view(VisitAdmin(Visit, db, name=_l("Visits"), category=archives, endpoint="visit"))
+
+    checklists = _l("Reception and handover")
+    admin.add_view(ReceptionAdmin(Reception, db, name=_l("Receptions"), category=checklists,
+                                  endpoint="reception"))
+    admin.add_view(HandoverAdmin(Handover, db, name=_l("Handovers"), category=checklists,
+                                 endpoint="handover"))
 
     follow_up = _l("Follow-up service")
     admin.add_view(QueueView(name=_l("Work queue"), category=follow_up, endpoint="queue",

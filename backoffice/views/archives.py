@@ -612,8 +612,8 @@ def previous_mileage(visit: Visit) -> int | None:
     newer = select(Visit.id).where(
         Visit.vehicle_id == visit.vehicle.id, Visit.visited_at > visit.visited_at
     )
-    if visit.id is None and db.session.scalar(newer.limit(1)) is None:
-        # A new visit, the newest one: the vehicle's recorded mileage counts too.
+    if db.session.scalar(newer.limit(1)) is None:
+        # The newest visit: the vehicle's recorded mileage counts too.
         readings = [m for m in (last, visit.vehicle.current_mileage) if m is not None]
         last = max(readings) if readings else None
     return last

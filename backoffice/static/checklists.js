@@ -1,0 +1,81 @@
+/* The checklists' two bits of behaviour: signing on the screen, and tapping the car's
+   outline to say where a damage is. Everything works without them but the signature. */
+(function () {
+  "use strict";
+
+  function signaturePad(canvas) {
+    var form = canvas.closest("form");
+    var data = form.querySelector("#signature-data");
+    var context = canvas.getContext("2d");
+    var drawing = false;
+    var drawn = false;
+
+    function size() {
+      var ratio = window.devicePixelRatio || 1;
+      canvas.width = canvas.clientWidth * ratio;
+      canvas.height = canvas.clientHeight * ratio;
+      context.setTransform(ratio, 0, 0, ratio, 0, 0);
+      context.lineWidth = 2.5;
+      context.lineCap = "round";
+      context.lineJoin = "round";
+      context.strokeStyle = "#000";
+      context.fillStyle = "#fff";
+      context.fillRect(0, 0, canvas.width, canvas.height);
+      drawn = false;
+    }
+
+    function point(event) {
+      var box = canvas.getBoundingClientRect();
+      return { x: event.clientX - box.left, y: event.clientY - box.top };
+    }
+
+    canvas.addEventListener("pointerdown", function (event) {
+      event.preventDefault();
+      canvas.setPointerCapture(event.pointerId);
+      drawing = true;
+      var p = point(event);
+      context.beginPath();
+      context.moveTo(p.x, p.y);
+    });
+    canvas.addEventListener("pointermove", function (event) {
+      if (!drawing) { return; }
+      var p = point(event);
+      context.lineTo(p.x, p.y);
+      context.stroke();
+      drawn = true;
+    });
+    ["pointerup", "pointercancel", "pointerleave"].forEach(function (name) {
+      canvas.addEventListener(name, function () { drawing = false; });
+    });
+    form.querySelector("#signature-clear").addEventListener("click", size);
+    form.addEventListener("submit", function (event) {
+      if (!drawn) {
+        event.preventDefault();
+        canvas.classList.add("is-invalid");
+        return;
+      }
+      data.value = canvas.toDataURL("image/png");
+    });
+    size();
+  }
+
+  function carOutline(svg) {
+    var select = document.querySelector("#damage-form select[name=area]");
+    if (!select) { return; }
+    svg.querySelectorAll(".zone").forEach(function (zone) {
+      function choose() {
+        select.value = zone.getAttribute("data-area");
+        svg.querySelectorAll(".zone").forEach(function (z) { z.classList.remove("chosen"); });
+        zone.classList.add("chosen");
+        document.getElementById("damage-form").scrollIntoView({ block: "nearest" });
+      }
+      zone.addEventListener("click", choose);
+      zone.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" || event.key === " ") { event.preventDefault(); choose(); }
+      });
+    });
+  }
+
+  document.querySelectorAll("canvas.signature-pad").forEach(signaturePad);
+  document.querySelectorAll("svg.car-outline").forEach(carOutline);
+})();

@@ -1,0 +1,132 @@
+"""On a tablet held upright (800×1280): a reception with a drawn signature, the handover,
+and both PDFs."""
+import io
+
+import pytest
+from pypdf import PdfReader
+
+from ..factories import PASSWORD, make_customer, make_user, make_vehicle
+
+
+@pytest.fixture
+def tablet(browser, live_server, page):
+    page.set_viewport_size({"width": 800, "height": 1280})
+    return page
+
+
+def save_step(page, name):
+    page.click(f"#save-{name}")
+    page.wait_for_load_state("networkidle")
+    assert f"#step-{name}" in page.url or "已保存" in page.inner_text("body"), name
+
+
+def sign(page):
+    canvas = page.locator("#signature-pad")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + 30, box["y"] + 150)
+    page.mouse.down()
+    for x, y in ((120, 60), (220, 170), (330, 70), (450, 160)):
+        page.mouse.move(box["x"] + x, box["y"] + y, steps=5)
+    page.mouse.up()
+    page.fill("#signed_by_name", "王先生")
+    page.click("#signature-submit")
+    page.wait_for_load_state("networkidle")
+
+
+def no_sideways_scrolling(page):
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def tap(page, selector):
+    """Buttons made of labels (Bootstrap's toggles): tap the label."""
+    page.locator(selector).locator("xpath=..").click()
+
+
+def test_reception_signature_handover_and_both_pdfs(tablet):
+    page = tablet
+    make_user("service_advisor", "advisor", display_name="陈刚")
+    make_vehicle(owner=make_customer(name="王先生"), plate_number="粤B97531", current_mileage=8000)
+
+    page.goto("/login")
+    page.fill("input[name=username]", "advisor")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/admin/")
+
+    page.goto("/admin/reception/new/")
+    page.fill("#find-car", "7531")
+    page.press("#find-car", "Enter")
+    page.click(".found-car button[type=submit]")
+    page.wait_for_url("**/admin/reception/checklist/**")
+    no_sideways_scrolling(page)
+
+    for name in ("seat_cover", "wheel_cover", "floor_mat"):
+        tap(page, f"#form-covers input[name={name}]")
+    save_step(page, "covers")
+    page.fill("#form-walk_around input[name=mileage]", "8600")
+    tap(page, "#form-walk_around input[name=fuel_eighths][value='5']")
+    save_step(page, "walk_around")
+    page.click("svg.car-outline g[data-area=left]")
+    tap(page, "#damage-form input[name=kind][value=dent]")
+    page.fill("#damage-form input[name=note]", "左后门凹陷")
+    page.click("#damage-form button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert "左侧" in page.inner_text("#damage-list")
+    page.click("#save-damage")
+    page.wait_for_load_state("networkidle")
+    tap(page, "#form-belongings input[name=spare_tyre]")
+    save_step(page, "belongings")
+    page.fill("#form-consultation textarea[name=described_faults]", "空调不制冷")
+    save_step(page, "consultation")
+    page.fill("#form-diagnosis textarea[name=fault_confirmation]", "空调冷媒不足")
+    tap(page, "#form-diagnosis input[name=warranty_decision][value=after_diagnosis]")
+    page.fill("#form-diagnosis textarea[name=warranty_reason]", "需检测是否泄漏")
+    save_step(page, "diagnosis")
+    tap(page, "#form-documents input[name=vehicle_licence]")
+    save_step(page, "documents")
+    tap(page, "#form-parts input[name=parts_in_stock][value='1']")
+    save_step(page, "parts")
+    page.fill("#form-estimate input[name=estimate_amount]", "380")
+    page.fill("#form-estimate input[name=promised_at]", "2030-01-01T17:00")
+    save_step(page, "estimate")
+
+    sign(page)
+    assert "已签字" in page.inner_text("body")
+    assert page.locator("#sign img.signature-image").is_visible()
+    no_sideways_scrolling(page)
+
+    intake = page.context.request.get(page.get_attribute("#reception-pdf", "href"))
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(intake.body())).pages)
+    assert "空调不制冷" in text
+    assert "左后门凹陷" in text
+
+    page.click("#go-handover")
+    page.wait_for_url("**/admin/handover/checklist/**")
+    tap(page, "#form-quality input[name=quality_passed]")
+    page.fill("#form-quality input[name=quality_checked_by]", "质检员老张")
+    save_step(page, "quality")
+    tap(page, "#form-cleaning input[name=cleaned]")
+    tap(page, "#form-cleaning input[name=covers_removed]")
+    save_step(page, "cleaning")
+    save_step(page, "belongings")
+    tap(page, "#form-explanation input[name=work_explained]")
+    save_step(page, "explanation")
+    save_step(page, "maintenance")
+    tap(page, "#form-old_parts input[name=old_parts][value=none]")
+    save_step(page, "old_parts")
+    page.fill("#form-settlement input[name=settlement_amount]", "380")
+    tap(page, "#form-settlement input[name=payment_method][value=alipay]")
+    save_step(page, "settlement")
+    tap(page, "#form-guarantee input[name=work_kind][value=minor]")
+    save_step(page, "guarantee")
+    assert "质量保证至" in page.inner_text("#guarantee-result")
+    sign(page)
+    assert "已交车" in page.inner_text("body")
+    no_sideways_scrolling(page)
+
+    sheet = page.context.request.get(page.get_attribute("#handover-pdf", "href"))
+    assert sheet.headers["content-type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(sheet.body())).pages)
+    assert "质检员老张" in text
+    assert "支付宝" in text

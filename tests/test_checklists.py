@@ -1,0 +1,480 @@
+"""Reception and handover: steps, signatures, amendments, extra work, guarantee, PDFs."""
+import base64
+import io
+import threading
+from datetime import date, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+from backoffice import rules
+from backoffice.extensions import db
+from backoffice.models import (
+    Amendment,
+    AuditLog,
+    Customer,
+    ExtraWork,
+    FollowUpCall,
+    Handover,
+    Reception,
+    StoredFile,
+    Vehicle,
+    Visit,
+)
+
+from .conftest import Auth
+from .factories import (
+    PNG,
+    SIGNATURE,
+    make_customer,
+    make_reception,
+    make_user,
+    make_vehicle,
+)
+
+NOW = datetime(2026, 11, 27, 10, 0)
+
+
+@pytest.fixture
+def advisor(auth, freeze):
+    freeze(NOW)
+    user = make_user("service_advisor", "advisor", display_name="陈刚")
+    auth.login("advisor")
+    return user
+
+
+def reload(model, id_):
+    db.session.expire_all()
+    return db.session.get(model, id_)
+
+
+def text_of(pdf: bytes) -> str:
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+# -- the guarantee, at its edges ----------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("kind", "completed", "mileage", "until", "km"),
+    [
+        ("assembly", date(2026, 11, 27), 50000, date(2027, 3, 7), 70000),
+        ("level2", date(2026, 11, 27), 50000, date(2026, 12, 27), 55000),
+        ("minor", date(2026, 11, 27), 50000, date(2026, 12, 7), 52000),
+        ("minor", date(2026, 12, 25), 0, date(2027, 1, 4), 2000),      # over the year end
+        ("level2", date(2028, 2, 1), 100, date(2028, 3, 2), 5100),     # through a leap February
+    ],
+)
+def test_quality_guarantee(kind, completed, mileage, until, km):
+    """The last day and odometer reading, whichever comes first, from the completion."""
+    assert rules.quality_guarantee(kind, completed, mileage) == (until, km)
+
+
+def test_a_shop_may_promise_more_never_less():
+    more = {"guarantee_minor_days": 30, "guarantee_minor_km": 3000}
+    less = {"guarantee_minor_days": 5, "guarantee_minor_km": 1000}
+    day = date(2026, 11, 27)
+    assert rules.quality_guarantee("minor", day, 0, more) == (date(2026, 12, 27), 3000)
+    assert rules.quality_guarantee("minor", day, 0, less) == (date(2026, 12, 7), 2000)
+    with pytest.raises(ValueError, match="unknown work kind"):
+        rules.quality_guarantee("paint", day, 0)
+
+
+# -- starting a reception -------------------------------------------------------------------------
+
+def test_find_the_car_by_the_plates_end_and_start(client, auth, advisor):
+    vehicle = make_vehicle(plate_number="粤B86420", current_mileage=9000)
+    page = client.get("/admin/reception/new/?q=6420").get_data(as_text=True)
+    assert "粤B86420" in page
+    response = auth.post("/admin/reception/new/", {"vehicle": vehicle.id, "kind": "repair"})
+    reception = db.session.scalar(select(Reception))
+    assert response.headers["Location"].endswith(f"/admin/reception/checklist/?id={reception.id}")
+    assert (reception.visit.kind, reception.visit.advisor_id) == ("repair", advisor.id)
+    assert reception.visit.visited_at == reception.started_at
+
+
+def test_a_walk_in_is_filed_in_place(client, auth, advisor):
+    form = {"name": "新客户", "mobile": "139 0000 1111", "plate_number": "粤b 13579",
+            "vehicle_model": "凯美瑞", "kind": "maintenance"}
+    assert auth.post("/admin/reception/new/", form).status_code == 302
+    vehicle = db.session.scalar(select(Vehicle))
+    assert (vehicle.plate_number, vehicle.owner.name, vehicle.owner.mobile) == (
+        "粤B13579", "新客户", "13900001111")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [("mobile", "123", "手机号码"), ("plate_number", "粤BI2345", "不使用字母 I 和 O"),
+     ("plate_number", "粤B24680", "已有使用此车牌号的车辆")],
+)
+def test_a_walk_in_with_bad_data_is_refused(client, auth, advisor, field, value, message):
+    make_vehicle(plate_number="粤B24680")
+    form = {"name": "新客户", "mobile": "13900001111", "plate_number": "粤B13579",
+            field: value}
+    response = auth.post("/admin/reception/new/", form)
+    assert message in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Reception)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Customer)) == 1
+
+
+# -- the steps -------------------------------------------------------------------------------------
+
+STEPS = {
+    "covers": {"seat_cover": "y", "wheel_cover": "y", "floor_mat": "y"},
+    "walk_around": {"mileage": "12500", "fuel_eighths": "5"},
+    "damage": {},
+    "belongings": {"spare_tyre": "y", "tools": "y", "valuables": "行车记录仪"},
+    "consultation": {"described_faults": "刹车时有异响", "requests": "检查刹车系统"},
+    "diagnosis": {"fault_confirmation": "前刹车片磨损到极限", "warranty_decision": "no",
+                  "warranty_reason": "正常磨损件"},
+    "documents": {"vehicle_licence": "y", "maintenance_book": "y"},
+    "parts": {"parts_in_stock": "0", "parts_expected_on": "2026-11-28", "parts_note": "刹车片"},
+    "estimate": {"estimate_amount": "680.50", "promised_at": "2026-11-28T17:00"},
+}
+
+
+def step(auth, reception_id, name, data):
+    return auth.post(f"/admin/reception/step/?id={reception_id}&step={name}", data)
+
+
+def test_walking_through_every_step_saves_each(client, auth, advisor):
+    reception = make_reception(vehicle=make_vehicle(current_mileage=10000), complete=False)
+    for name, data in STEPS.items():
+        response = step(auth, reception.id, name, data)
+        assert response.status_code == 302, (name, response.get_data(as_text=True)[:500])
+    reception = reload(Reception, reception.id)
+    assert set(reception.steps_done) == set(STEPS)
+    assert (reception.mileage, reception.fuel_eighths) == (12500, 5)
+    assert reception.belongings == {"spare_tyre": True, "tools": True, "warning_triangle": False,
+                                    "extinguisher": False}
+    assert reception.parts_expected_on == date(2026, 11, 28)
+    assert str(reception.estimate_amount) == "680.50"
+    assert reception.promised_at.hour == 17
+    assert reception.visit.mileage == 12500
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("covers", {"seat_cover": "y", "wheel_cover": "y"}, "请先安装好三件套"),
+        ("walk_around", {"mileage": "-1", "fuel_eighths": "4"}, "数值必须大于 0"),
+        ("walk_around", {"mileage": "9000", "fuel_eighths": "4"}, "里程低于上次记录的 10000 公里"),
+        ("walk_around", {"mileage": "12000"}, "该字段是必填字段"),
+        ("consultation", {"requests": "x"}, "该字段是必填字段"),
+        ("diagnosis", {"fault_confirmation": "x", "warranty_reason": "y"}, "该字段是必填字段"),
+        ("parts", {"parts_in_stock": "0"}, "请填写备品预计到货日期"),
+        ("estimate", {"estimate_amount": "abc", "promised_at": "2026-11-28T17:00"}, "不是有效"),
+    ],
+)
+def test_a_step_with_bad_input_is_not_saved(client, auth, advisor, name, data, message):
+    reception = make_reception(vehicle=make_vehicle(current_mileage=10000), complete=False)
+    response = step(auth, reception.id, name, data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert message in html
+    assert name not in reload(Reception, reception.id).steps_done
+
+
+def test_a_lower_mileage_with_a_reason_is_kept_with_it(client, auth, advisor):
+    reception = make_reception(vehicle=make_vehicle(current_mileage=10000), complete=False)
+    response = step(auth, reception.id, "walk_around", {
+        "mileage": "9000", "fuel_eighths": "4", "mileage_correction_reason": "更换过仪表"})
+    assert response.status_code == 302
+    assert reload(Reception, reception.id).visit.mileage_correction_reason == "更换过仪表"
+
+
+def test_damage_with_a_photo_checked_by_content(client, auth, advisor):
+    reception = make_reception(complete=False)
+    url = f"/admin/reception/damage/?id={reception.id}"
+    auth.post(url, {"area": "front", "kind": "scratch", "note": "前保险杠划痕",
+                    "photo": (io.BytesIO(PNG), "伤.png")}, content_type="multipart/form-data")
+    refused = auth.post(url, {"area": "left", "kind": "dent",
+                              "photo": (io.BytesIO(b"<script>x</script>"), "fake.png")},
+                        content_type="multipart/form-data", follow_redirects=True)
+    assert "只能上传照片" in refused.get_data(as_text=True)
+    damages = reload(Reception, reception.id).damages
+    assert len(damages) == 1
+    photo = client.get(f"/admin/reception/file/?id={damages[0]['photo_id']}")
+    assert photo.mimetype == "image/png"
+    assert photo.data == PNG
+    auth.post(url, {"remove": "0"})
+    assert reload(Reception, reception.id).damages == []
+
+
+def test_stored_files_are_served_only_to_those_who_see_checklists(app, client, auth, advisor):
+    reception = make_reception(signed=True)
+    other = Auth(app.test_client())
+    other.login_as("safety_officer")
+    assert other.client.get(
+        f"/admin/reception/file/?id={reception.signature_id}").status_code == 403
+    assert client.get(f"/admin/reception/file/?id={reception.signature_id}").status_code == 200
+    loose = StoredFile(purpose="training_scan", mimetype="image/png", size=1, sha256="0",
+                       data=PNG)
+    db.session.add(loose)
+    db.session.commit()
+    assert client.get(f"/admin/reception/file/?id={loose.id}").status_code == 404
+
+
+# -- signing, read only, amendments --------------------------------------------------------------
+
+@pytest.mark.parametrize("missing", list(STEPS))
+def test_it_cannot_be_signed_with_a_step_missing(client, auth, advisor, missing):
+    reception = make_reception()
+    reception.steps_done = {k: v for k, v in reception.steps_done.items() if k != missing}
+    db.session.commit()
+    response = auth.post(f"/admin/reception/sign/?id={reception.id}",
+                         {"signature": SIGNATURE}, follow_redirects=True)
+    assert "还不能签字" in response.get_data(as_text=True)
+    assert reload(Reception, reception.id).signed_at is None
+
+
+@pytest.mark.parametrize("signature", ["", "data:image/png;base64,xxx",
+                                       "data:image/png;base64," + base64.b64encode(
+                                           b"GIF89a....").decode()])
+def test_a_signature_must_be_a_drawn_png(client, auth, advisor, signature):
+    reception = make_reception()
+    response = auth.post(f"/admin/reception/sign/?id={reception.id}",
+                         {"signature": signature}, follow_redirects=True)
+    assert "请先在框内签名" in response.get_data(as_text=True)
+    assert reload(Reception, reception.id).signed_at is None
+
+
+def test_signing_keeps_the_signature_and_sends_the_car_in(client, auth, advisor):
+    reception = make_reception()
+    auth.post(f"/admin/reception/sign/?id={reception.id}",
+              {"signature": SIGNATURE, "signed_by_name": "王先生"})
+    reception = reload(Reception, reception.id)
+    assert reception.signed_by_name == "王先生"
+    assert db.session.get(StoredFile, reception.signature_id).data == PNG
+    assert reception.visit.service_items == "检查刹车"
+
+
+def test_signed_is_read_only_and_an_amendment_keeps_the_original(client, auth, advisor):
+    reception = make_reception(signed=True)
+    response = step(auth, reception.id, "walk_around", {"mileage": "99999", "fuel_eighths": "8"})
+    assert reload(Reception, reception.id).mileage == 12000
+    assert "已签字" in client.get(response.headers["Location"]).get_data(as_text=True)
+    auth.post(f"/admin/reception/amend/?id={reception.id}",
+              {"field": "mileage", "new_value": "12100", "reason": "录入笔误"})
+    reception = reload(Reception, reception.id)
+    assert reception.mileage == 12000  # the signed value stays
+    [amendment] = reception.amendments
+    assert (amendment.old_value, amendment.new_value, amendment.reason) == ("12000", "12100",
+                                                                            "录入笔误")
+    assert db.session.scalar(select(AuditLog).where(
+        AuditLog.model == "amendment", AuditLog.action == "create")) is not None
+    page = client.get(f"/admin/reception/checklist/?id={reception.id}").get_data(as_text=True)
+    assert "12000 → <strong>12100</strong>" in page
+
+
+def test_an_amendment_needs_a_reason(client, auth, advisor):
+    reception = make_reception(signed=True)
+    auth.post(f"/admin/reception/amend/?id={reception.id}",
+              {"field": "mileage", "new_value": "12100"})
+    assert db.session.scalar(select(func.count()).select_from(Amendment)) == 0
+
+
+# -- extra work ------------------------------------------------------------------------------------
+
+def test_extra_work_needs_consent_before_it_is_done(client, auth, advisor):
+    reception = make_reception(signed=True)
+    url = f"/admin/reception/extra/?id={reception.id}"
+    auth.post(url, {"action": "add", "item": "更换刹车油", "extra_cost": "120",
+                    "extra_hours": "0.5", "reason": "刹车油含水量超标"})
+    work = db.session.scalar(select(ExtraWork))
+    refused = auth.post(url, {"action": "done", "work": work.id}, follow_redirects=True)
+    assert "客户尚未同意此增项" in refused.get_data(as_text=True)
+    assert reload(ExtraWork, work.id).done_at is None
+    auth.post(url, {"action": "consent", "work": work.id, "consent_how": "phone",
+                    "consent_by": "王先生"})
+    auth.post(url, {"action": "done", "work": work.id})
+    work = reload(ExtraWork, work.id)
+    assert (work.consent_how, work.consent_by, work.consent_taken_by_id) == (
+        "phone", "王先生", advisor.id)
+    assert work.done_at is not None
+
+
+def test_consent_records_how_and_who(client, auth, advisor):
+    reception = make_reception(signed=True)
+    url = f"/admin/reception/extra/?id={reception.id}"
+    auth.post(url, {"action": "add", "item": "四轮定位"})
+    work = db.session.scalar(select(ExtraWork))
+    auth.post(url, {"action": "consent", "work": work.id, "consent_how": "phone"})
+    assert reload(ExtraWork, work.id).consent_at is None
+
+
+# -- handover -------------------------------------------------------------------------------------
+
+HANDOVER = {
+    "quality": {"quality_passed": "y", "quality_checked_by": "质检员老张"},
+    "cleaning": {"cleaned": "y", "covers_removed": "y"},
+    "belongings": {"spare_tyre": "y", "tools": "y"},
+    "explanation": {"work_explained": "y", "cautions": "新刹车片需磨合 200 公里"},
+    "maintenance": {"maintenance_advice": "半年后保养", "next_maintenance_date": "2027-05-27",
+                    "next_maintenance_km": "17000"},
+    "old_parts": {"old_parts": "returned"},
+    "settlement": {"settlement_amount": "680.50", "payment_method": "wechat",
+                   "invoice_number": "No.12345"},
+    "guarantee": {"work_kind": "minor", "mileage_out": "12010"},
+}
+
+
+def handover_step(auth, reception_id, name, data):
+    return auth.post(f"/admin/handover/step/?reception={reception_id}&step={name}", data)
+
+
+def test_no_handover_before_the_reception_is_signed(client, auth, advisor):
+    reception = make_reception()
+    response = client.get(f"/admin/handover/checklist/?reception={reception.id}")
+    assert response.headers["Location"].endswith(f"/admin/reception/checklist/?id={reception.id}")
+    assert db.session.scalar(select(func.count()).select_from(Handover)) == 0
+
+
+def test_nothing_is_ticked_before_the_quality_check(client, auth, advisor):
+    reception = make_reception(signed=True)
+    client.get(f"/admin/handover/checklist/?reception={reception.id}")
+    handover_step(auth, reception.id, "cleaning", HANDOVER["cleaning"])
+    handover = db.session.scalar(select(Handover))
+    assert handover.steps_done == {}
+    refused = handover_step(auth, reception.id, "quality", {"quality_checked_by": "老张"})
+    assert "质检合格后才能交车" in refused.get_data(as_text=True)
+
+
+def test_belongings_differences_must_be_explained(client, auth, advisor):
+    reception = make_reception(signed=True)
+    handover_step(auth, reception.id, "quality", HANDOVER["quality"])
+    handover_step(auth, reception.id, "belongings", {"spare_tyre": "y"})
+    assert "belongings" not in db.session.scalar(select(Handover)).steps_done
+    handover_step(auth, reception.id, "belongings",
+                  {"spare_tyre": "y", "differences": "随车工具客户自行取走"})
+    handover = reload(Handover, db.session.scalar(select(Handover.id)))
+    assert handover.belongings_found == {"spare_tyre": True, "tools": False}
+
+
+def test_handing_over_completes_the_visit_and_plans_the_first_call(client, auth, advisor, freeze):
+    agent = make_user("followup_agent", "agent")
+    reception = make_reception(vehicle=make_vehicle(owner=make_customer(agent=agent)),
+                               signed=True)
+    for name, data in HANDOVER.items():
+        response = handover_step(auth, reception.id, name, data)
+        assert response.status_code == 302, (name, response.get_data(as_text=True)[:300])
+    handover = db.session.scalar(select(Handover))
+    assert (handover.guarantee_until, handover.guarantee_km) == (date(2026, 12, 7), 14010)
+    freeze(NOW + timedelta(hours=6))
+    auth.post(f"/admin/handover/sign/?reception={reception.id}",
+              {"signature": SIGNATURE, "signed_by_name": "王先生"})
+    handover = reload(Handover, handover.id)
+    assert handover.completed_at is not None
+    visit = reload(Visit, reception.visit_id)
+    assert visit.completed_at == handover.completed_at
+    assert (visit.next_maintenance_date, visit.next_maintenance_km) == (date(2027, 5, 27), 17000)
+    assert visit.vehicle.next_maintenance_date == date(2027, 5, 27)
+    call = db.session.scalar(select(FollowUpCall))
+    assert (call.kind, call.due_from, call.due_by, call.agent_id) == (
+        "first", date(2026, 11, 30), date(2026, 12, 4), agent.id)
+    again = handover_step(auth, reception.id, "settlement", HANDOVER["settlement"])
+    assert "车辆已交付" in client.get(again.headers["Location"]).get_data(as_text=True)
+
+
+def test_the_handover_cannot_be_signed_with_steps_missing(client, auth, advisor):
+    reception = make_reception(signed=True)
+    handover_step(auth, reception.id, "quality", HANDOVER["quality"])
+    response = auth.post(f"/admin/handover/sign/?reception={reception.id}",
+                         {"signature": SIGNATURE}, follow_redirects=True)
+    assert "还不能签字" in response.get_data(as_text=True)
+    assert db.session.scalar(select(Handover)).completed_at is None
+
+
+# -- PDFs -----------------------------------------------------------------------------------------
+
+def embeds_a_cjk_font(pdf: bytes) -> bool:
+    reader = PdfReader(io.BytesIO(pdf))
+    return any(
+        "/FontFile2" in font.get_object().get("/FontDescriptor", {})
+        for page in reader.pages for font in page["/Resources"]["/Font"].values()
+    )
+
+
+def test_both_pdfs_carry_the_entered_chinese_text_and_the_font(client, auth, advisor):
+    reception = make_reception(signed=True, described_faults="冷车启动时发动机抖动",
+                               damages=[{"area": "front", "kind": "scratch", "note": "前杠划痕"}])
+    for name, data in HANDOVER.items():
+        handover_step(auth, reception.id, name, data)
+    auth.post(f"/admin/handover/sign/?reception={reception.id}", {"signature": SIGNATURE})
+    intake = client.get(f"/admin/reception/pdf/?id={reception.id}")
+    assert intake.mimetype == "application/pdf"
+    text = text_of(intake.data)
+    for word in ("接车登记表", "冷车启动时发动机抖动", "前杠划痕", "座椅套", "680.00"):
+        assert word in text, word
+    assert embeds_a_cjk_font(intake.data)
+    sheet = client.get(f"/admin/handover/pdf/?reception={reception.id}")
+    text = text_of(sheet.data)
+    for word in ("交车单", "质检员老张", "新刹车片需磨合", "微信支付", "2026-12-07"):
+        assert word in text, word
+    assert embeds_a_cjk_font(sheet.data)
+    images = [name for page in PdfReader(io.BytesIO(sheet.data)).pages
+              for name in page["/Resources"].get("/XObject", {})]
+    assert images, "the signature image is in the handover sheet"
+
+
+class _Counter(BaseHTTPRequestHandler):
+    hits = []
+
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        self.hits.append(self.path)
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_pdf_fetches_nothing_that_user_text_names(client, auth, advisor):
+    """<img src="http://127.0.0.1:..."> or a file path in the text stays text."""
+    server = HTTPServer(("127.0.0.1", 0), _Counter)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        port = server.server_address[1]
+        hostile = (f'<img src="http://127.0.0.1:{port}/x.png"> <img src="/etc/passwd"> '
+                   f'url(http://127.0.0.1:{port}/y)')
+        reception = make_reception(described_faults=hostile, valuables="/etc/shadow")
+        pdf = client.get(f"/admin/reception/pdf/?id={reception.id}").data
+    finally:
+        server.shutdown()
+    assert _Counter.hits == []
+    text = text_of(pdf)
+    assert "/etc/passwd" in text
+    assert "root:" not in text
+
+
+# -- home page ------------------------------------------------------------------------------------
+
+def test_the_advisors_home_page(client, auth, advisor):
+    make_reception(complete=False, advisor=advisor)
+    make_reception(signed=True, advisor=advisor, promised_at=NOW + timedelta(hours=2))
+    home = client.get("/admin/").get_data(as_text=True)
+    for text in ("填写中的接车登记", "待质检车辆", "今日应交车", "开始接车"):
+        assert text in home, text
+
+
+def test_pdfs_carry_the_shops_name_and_address(app, client, auth, advisor):
+    app.config.update(SHOP_NAME="鹏程汽车销售服务有限公司", SHOP_ADDRESS="深圳市南山区科技路 8 号")
+    reception = make_reception(signed=True)
+    text = text_of(client.get(f"/admin/reception/pdf/?id={reception.id}").data)
+    assert "鹏程汽车销售服务有限公司" in text
+    assert "深圳市南山区科技路 8 号" in text
+    assert "第 1 页" in text
+
+
+def test_without_a_chinese_font_pdfs_fail_clearly(app, client, auth, advisor, monkeypatch):
+    """No tofu: with no CJK font installed, the user gets a clear message instead."""
+    from backoffice import pdf
+
+    monkeypatch.setattr(pdf, "FONT_CANDIDATES", ())
+    app.config["PDF_FONT_PATH"] = "/nonexistent/font.ttf"
+    reception = make_reception(signed=True)
+    response = client.get(f"/admin/reception/pdf/?id={reception.id}")
+    assert response.status_code == 503
+    assert "未找到中文 TrueType 字体" in response.get_data(as_text=True)
