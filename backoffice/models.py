@@ -761,3 +761,353 @@ class Handover(TimestampMixin, VersionMixin, db.Model):
     completed_at: Mapped[datetime | None] = mapped_column(TZDateTime, index=True)
 
     reception = relationship(Reception, back_populates="handover")
+
+
+# -- Safety (DOMAIN.md "Safety") ------------------------------------------------------------
+
+SAFETY_AREAS = ("workshop", "warehouse", "paint_booth", "wash_bay", "office")
+SCHEDULES = ("daily", "weekly", "monthly")
+ITEM_GROUPS = ("equipment", "people", "materials", "electrical_height", "fire")
+INSPECTION_KINDS = ("routine", "special", "holiday", "after_accident")
+ANSWERS = ("pass", "fail", "na")
+HAZARD_LEVELS = ("major", "general")
+
+
+class InspectionTemplate(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
+    """A checklist for safety inspections: grouped items, the areas, how often."""
+
+    __tablename__ = "inspection_template"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    schedule: Mapped[str] = mapped_column(String(16), default="weekly")
+    areas: Mapped[list] = mapped_column(JSON, default=list)
+
+    items = relationship("InspectionItem", back_populates="template",
+                         order_by="(InspectionItem.group, InspectionItem.position)")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InspectionItem(TimestampMixin, db.Model):
+    """One thing to check, in a group of a template."""
+
+    __tablename__ = "inspection_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("inspection_template.id"), index=True)
+    group: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(String(300))
+    position: Mapped[int] = mapped_column(default=0)
+
+    template = relationship(InspectionTemplate, back_populates="items")
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class SafetyInspection(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
+    """A safety inspection of an area against a template; read only once signed off."""
+
+    __tablename__ = "safety_inspection"
+    __table_args__ = (Index("ix_safety_inspection_schedule", "area", "template_id",
+                            "inspected_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area: Mapped[str] = mapped_column(String(32))
+    inspected_on: Mapped[date] = mapped_column(Date, index=True)
+    inspector_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="routine")
+    template_id: Mapped[int | None] = mapped_column(ForeignKey("inspection_template.id"))
+    notes: Mapped[str | None] = mapped_column(Text)
+    signed_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    inspector = relationship(User, foreign_keys=[inspector_id])
+    signed_by = relationship(User, foreign_keys=[signed_by_id])
+    template = relationship(InspectionTemplate)
+    answers = relationship("InspectionAnswer", back_populates="inspection",
+                           order_by="InspectionAnswer.id")
+
+    def __str__(self) -> str:
+        return f"{self.inspected_on} {self.area}"
+
+
+class InspectionAnswer(TimestampMixin, db.Model):
+    """An item's answer in an inspection (its text copied: templates change later)."""
+
+    __tablename__ = "inspection_answer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("safety_inspection.id"), index=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("inspection_item.id"))
+    group: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(String(300))
+    result: Mapped[str | None] = mapped_column(String(8))  # pass, fail, na
+    note: Mapped[str | None] = mapped_column(Text)
+    photo_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
+
+    inspection = relationship(SafetyInspection, back_populates="answers")
+
+
+class Hazard(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
+    """A hazard (隐患): rectified by its deadline, verified by the safety officer."""
+
+    __tablename__ = "hazard"
+    __table_args__ = (Index("ix_hazard_open", "closed_at", "deadline"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    description: Mapped[str] = mapped_column(Text)
+    area: Mapped[str] = mapped_column(String(32))
+    level: Mapped[str] = mapped_column(String(16), default="general")
+    found_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    found_on: Mapped[date] = mapped_column(Date, index=True)
+    inspection_id: Mapped[int | None] = mapped_column(ForeignKey("safety_inspection.id"),
+                                                      index=True)
+    answer_id: Mapped[int | None] = mapped_column(ForeignKey("inspection_answer.id"))
+    responsible_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"),
+                                                       index=True)
+    deadline: Mapped[date] = mapped_column(Date)
+    measures: Mapped[str | None] = mapped_column(Text)
+    rectified_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    rectified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    evidence: Mapped[str | None] = mapped_column(Text)
+    evidence_photo_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
+    verified_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    verification_note: Mapped[str | None] = mapped_column(Text)
+    failed_verifications: Mapped[int] = mapped_column(default=0)
+    closed_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+
+    found_by = relationship(User, foreign_keys=[found_by_id])
+    responsible = relationship(User, foreign_keys=[responsible_id])
+    rectified_by = relationship(User, foreign_keys=[rectified_by_id])
+    verified_by = relationship(User, foreign_keys=[verified_by_id])
+    inspection = relationship(SafetyInspection)
+
+    def __str__(self) -> str:
+        return self.description[:50]
+
+
+class Equipment(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
+    """A machine or device in the workshop: serviced on schedule, stopped when faulty."""
+
+    __tablename__ = "equipment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(32))
+    area: Mapped[str] = mapped_column(String(32))
+    location: Mapped[str | None] = mapped_column(String(100))
+    qualification: Mapped[str | None] = mapped_column(String(32))  # a trade, e.g. electrician
+    service_interval_days: Mapped[int | None] = mapped_column(Integer)
+    last_service_on: Mapped[date | None] = mapped_column(Date)
+    next_service_on: Mapped[date | None] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(16), default="in_service")  # or stopped
+    stopped_reason: Mapped[str | None] = mapped_column(Text)
+
+    services = relationship("EquipmentService", back_populates="equipment",
+                            order_by="EquipmentService.done_on.desc()")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EquipmentService(TimestampMixin, db.Model):
+    """A maintenance or a repair of a piece of equipment."""
+
+    __tablename__ = "equipment_service"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    equipment_id: Mapped[int] = mapped_column(ForeignKey("equipment.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # maintenance, repair
+    done_on: Mapped[date] = mapped_column(Date)
+    done_by: Mapped[str | None] = mapped_column(String(100))
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    equipment = relationship(Equipment, back_populates="services")
+
+
+class EmergencyPlan(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
+    __tablename__ = "emergency_plan"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    version: Mapped[str | None] = mapped_column(String(32))  # the plan's edition
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
+
+    def __str__(self) -> str:
+        return f"{self.title} {self.version or ''}".strip()
+
+
+class Drill(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
+    """An emergency drill (应急演练)."""
+
+    __tablename__ = "drill"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("emergency_plan.id"))
+    scenario: Mapped[str] = mapped_column(String(200))
+    held_on: Mapped[date] = mapped_column(Date, index=True)
+    participants: Mapped[str | None] = mapped_column(Text)
+    duration_minutes: Mapped[int | None] = mapped_column(Integer)
+    findings: Mapped[str | None] = mapped_column(Text)
+    improvements: Mapped[str | None] = mapped_column(Text)
+
+    plan = relationship(EmergencyPlan)
+
+    def __str__(self) -> str:
+        return self.scenario
+
+
+class Accident(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
+    """An accident: reported, investigated, closed when every corrective action is done."""
+
+    __tablename__ = "accident"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    happened_at: Mapped[datetime] = mapped_column(TZDateTime, index=True)
+    area: Mapped[str] = mapped_column(String(32))
+    place: Mapped[str | None] = mapped_column(String(200))
+    people: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text)
+    injuries: Mapped[str | None] = mapped_column(Text)
+    cause: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+
+    actions = relationship("CorrectiveAction", back_populates="accident",
+                           order_by="CorrectiveAction.id")
+
+    def __str__(self) -> str:
+        return self.description[:50]
+
+
+class CorrectiveAction(TimestampMixin, db.Model):
+    __tablename__ = "corrective_action"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    accident_id: Mapped[int] = mapped_column(ForeignKey("accident.id"), index=True)
+    action: Mapped[str] = mapped_column(String(300))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    deadline: Mapped[date | None] = mapped_column(Date)
+    done_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+
+    accident = relationship(Accident, back_populates="actions")
+    owner = relationship(User)
+
+
+class SafetyRecord(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
+    """The register of safety violations and commendations (奖惩)."""
+
+    __tablename__ = "safety_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # violation, commendation
+    person: Mapped[str] = mapped_column(String(100))
+    happened_on: Mapped[date] = mapped_column(Date, index=True)
+    what: Mapped[str] = mapped_column(Text)
+    measure: Mapped[str | None] = mapped_column(Text)
+
+
+# -- Training (DOMAIN.md "Training") ----------------------------------------------------------
+
+TRAINING_KINDS = ("onboarding", "periodic", "technical", "service_skill", "customer_service",
+                  "safety", "management")
+TRAINING_METHODS = ("classroom", "online", "on_the_floor", "mentoring")
+TRADES = ("electrician", "welder", "pressure_vessel", "forklift", "height_work", "painter")
+CERTIFICATE_KINDS = ("special_operations", "vocational", "quality_inspector", "other")
+
+
+class Employee(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
+    __tablename__ = "employee"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), index=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    department: Mapped[str | None] = mapped_column(String(50), index=True)
+    position: Mapped[str | None] = mapped_column(String(50), index=True)
+    hired_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="active")  # or left
+    trades: Mapped[list] = mapped_column(JSON, default=list)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), unique=True)
+
+    user = relationship(User)
+    attendances = relationship("Attendance", back_populates="employee")
+    certificates = relationship("Certificate", back_populates="employee")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.number})"
+
+
+class TrainingSession(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
+    __tablename__ = "training_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    method: Mapped[str] = mapped_column(String(32), default="classroom")
+    held_on: Mapped[date] = mapped_column(Date, index=True)
+    hours: Mapped[Decimal | None] = mapped_column(Numeric(5, 1))
+    trainer: Mapped[str | None] = mapped_column(String(100))
+    content: Mapped[str | None] = mapped_column(Text)
+    materials_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
+    pass_mark: Mapped[Decimal | None] = mapped_column(Numeric(5, 1))
+
+    attendances = relationship("Attendance", back_populates="session",
+                               order_by="Attendance.id")
+
+    def __str__(self) -> str:
+        return f"{self.held_on} {self.title}"
+
+
+class Attendance(TimestampMixin, VersionMixin, db.Model):
+    __tablename__ = "attendance"
+    __table_args__ = (UniqueConstraint("session_id", "employee_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("training_session.id"), index=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employee.id"), index=True)
+    hours: Mapped[Decimal | None] = mapped_column(Numeric(5, 1))
+    score: Mapped[Decimal | None] = mapped_column(Numeric(5, 1))
+    passed: Mapped[bool | None] = mapped_column()
+
+    session = relationship(TrainingSession, back_populates="attendances")
+    employee = relationship(Employee, back_populates="attendances")
+
+
+class TrainingRequirement(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
+    """Training a position must have: of a kind, within days of hire or every N months."""
+
+    __tablename__ = "training_requirement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position: Mapped[str | None] = mapped_column(String(50), index=True)  # None: everyone
+    kind: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str | None] = mapped_column(String(200))  # a particular session title
+    within_days_of_hire: Mapped[int | None] = mapped_column(Integer)
+    every_months: Mapped[int | None] = mapped_column(Integer)
+
+    def __str__(self) -> str:
+        return f"{self.position or '*'}: {self.title or self.kind}"
+
+
+class Certificate(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
+    __tablename__ = "certificate"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employee.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    trade: Mapped[str | None] = mapped_column(String(32))
+    number: Mapped[str | None] = mapped_column(String(64))
+    issuer: Mapped[str | None] = mapped_column(String(100))
+    issued_on: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date, index=True)
+    review_due: Mapped[date | None] = mapped_column(Date, index=True)
+    reviewed_on: Mapped[date | None] = mapped_column(Date)
+    scan_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
+
+    employee = relationship(Employee, back_populates="certificates")
+
+    def __str__(self) -> str:
+        return f"{self.employee} {self.number or self.kind}"

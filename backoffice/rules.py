@@ -36,6 +36,12 @@ DEFAULTS = {
     "guarantee_level2_km": 5000,
     "guarantee_minor_days": 10,
     "guarantee_minor_km": 2000,
+    # Safety: days to rectify a hazard, by its level (DOMAIN.md "Safety").
+    "hazard_days_major": 3,
+    "hazard_days_general": 15,
+    # Training (DOMAIN.md "Training").
+    "onboarding_days": 30,
+    "safety_training_months": 12,
 }
 GUARANTEE_KINDS = ("assembly", "level2", "minor")
 ARCHIVE_DAYS = DEFAULTS["archive_days"]
@@ -100,6 +106,52 @@ def quality_guarantee(
                DEFAULTS[f"guarantee_{work_kind}_days"])
     km = max(setting(settings, f"guarantee_{work_kind}_km"), DEFAULTS[f"guarantee_{work_kind}_km"])
     return completed_on + timedelta(days=days), mileage + km
+
+
+def hazard_deadline(found_on: date, level: str, settings=None) -> date:
+    """The day a hazard (major or general) must be rectified by."""
+    return found_on + timedelta(days=setting(settings, f"hazard_days_{level}"))
+
+
+def next_inspection_due(schedule: str, last_on: date | None, today: date) -> date:
+    """When an area's inspection against a template is next due: the day after (daily),
+    a week after (weekly) or a calendar month after (monthly) the last one; today when
+    there was none."""
+    if last_on is None:
+        return today
+    if schedule == "daily":
+        return last_on + timedelta(days=1)
+    if schedule == "weekly":
+        return last_on + timedelta(days=7)
+    if schedule == "monthly":
+        return add_months(last_on, 1)
+    raise ValueError(f"unknown schedule {schedule!r}")
+
+
+def certificate_dates(
+    kind: str, issued_on: date, reviewed_on: date | None = None
+) -> tuple[date | None, date | None]:
+    """(review due, valid until) of a certificate. A special operations certificate
+    (特种作业操作证) is valid 6 years and reviewed every 3: the review is due 3 years
+    after issue, or 3 years after the last review, never after the certificate ends.
+    Other kinds have no fixed dates (None, None)."""
+    if kind != "special_operations":
+        return None, None
+    valid_until = add_months(issued_on, 72)
+    review_due = add_months(reviewed_on or issued_on, 36)
+    return min(review_due, valid_until), valid_until
+
+
+REMINDER_STAGES = (7, 30, 60, 90)
+
+
+def reminder_stage(due_on: date, today: date) -> int | None:
+    """How urgent a date is: the tightest of 90, 60, 30 and 7 days that the days left
+    fall within, 0 once the day has passed, None while more than 90 days are left."""
+    left = (due_on - today).days
+    if left < 0:
+        return 0
+    return next((stage for stage in REMINDER_STAGES if left <= stage), None)
 
 
 def complaint_due(opened_on: date, severity: str, settings=None) -> date:

@@ -45,6 +45,10 @@ SPECS = {
                                  10, 3650),
     "guarantee_minor_km": Spec(_l("Guarantee of level-1 maintenance and minor repair (km)"),
                                2000, 500000),
+    "hazard_days_major": Spec(_l("Days to rectify a major hazard"), 1),
+    "hazard_days_general": Spec(_l("Days to rectify a general hazard"), 1),
+    "onboarding_days": Spec(_l("Days after hiring to complete onboarding training"), 1),
+    "safety_training_months": Spec(_l("Months between periodic safety trainings"), 1, 60),
 }
 assert set(SPECS) == set(rules.DEFAULTS), "every setting needs a default in rules.py"
 
