@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from . import audit, demo
+from . import audit, demo, safety
 from .auth import create_user, find_user, set_password
 from .extensions import db
 from .models import User
@@ -69,6 +69,7 @@ def seed_demo() -> list[tuple[str, str]]:
     demo.seed_archives()
     demo.seed_followups()
     demo.seed_checklists()
+    demo.seed_safety()
     db.session.commit()
     return created
 
@@ -113,6 +114,8 @@ def bootstrap_command(admin_username, admin_password, no_demo):
             create_user(admin_username, "admin", password, "系统管理员")
             db.session.commit()
             created.append((admin_username, "(ADMIN_PASSWORD)" if admin_password else password))
+        safety.ensure_default_templates()  # reference data, not demo data
+        db.session.commit()
         if empty and not no_demo:
             created += seed_demo()
     _print_accounts(created, _("Accounts created"))

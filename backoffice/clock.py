@@ -1,5 +1,5 @@
 """The app's notion of "now": one time zone, and one place where tests set the time."""
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 _tz = ZoneInfo("Asia/Shanghai")
@@ -30,6 +30,13 @@ def today() -> date:
 def aware(moment: datetime) -> datetime:
     """`moment` with its time zone (naive means local, as typed into a form)."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=_tz)
+
+
+def day_range(first: date, last: date) -> tuple[datetime, datetime]:
+    """The moments from the start of `first` to the end of `last`, local days: compare
+    a time column with >= and < these (an index range, whatever zone it is stored in)."""
+    return (datetime.combine(first, time.min, _tz),
+            datetime.combine(last + timedelta(days=1), time.min, _tz))
 
 
 def local_date(moment: datetime) -> date:

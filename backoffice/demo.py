@@ -4,13 +4,39 @@ Demo data, not secrets: `random` with a seed is what makes it repeatable.
 """
 import random
 from datetime import datetime, time, timedelta
+from decimal import Decimal
+from io import BytesIO
 
+from PIL import Image, ImageDraw
 from sqlalchemy import func, select
 
-from . import clock, rules
+from . import clock, files, followups, rules, safety
 from .auth import create_user, find_user
 from .extensions import db
-from .models import Customer, User, Vehicle, Visit
+from .models import (
+    RECEPTION_STEPS,
+    Accident,
+    Complaint,
+    CorrectiveAction,
+    Customer,
+    Drill,
+    EmergencyPlan,
+    Equipment,
+    Event,
+    ExtraWork,
+    FollowUpCall,
+    Handover,
+    InspectionTemplate,
+    Invitation,
+    Letter,
+    LetterTemplate,
+    Reception,
+    SafetyInspection,
+    SafetyRecord,
+    User,
+    Vehicle,
+    Visit,
+)
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程魏苏吕丁任沈姚卢傅钟"
@@ -214,14 +240,6 @@ SOLUTIONS = ("免费重新清洗并赠送空调滤芯", "已退还差额并致�
 def seed_followups(seed: int = 20261128) -> int:
     """A month of calls, letters, complaints in every state, and an event; nothing if
     there are calls already."""
-    from . import followups
-    from .models import (
-        Event,
-        FollowUpCall,
-        Invitation,
-        Letter,
-        LetterTemplate,
-    )
 
     if db.session.scalar(select(func.count()).select_from(FollowUpCall)):
         return 0
@@ -329,8 +347,6 @@ def _play_chain(rng, call, today, followups) -> None:
 
 def _advance_items(rng, now) -> None:
     """Take the complaints and requests opened so far through every stage."""
-    from .models import Complaint
-
     items = db.session.scalars(select(Complaint).order_by(Complaint.id)).all()
     for n, item in enumerate(items):
         step = n % 5
@@ -361,10 +377,6 @@ def _advance_items(rng, now) -> None:
 # -- reception and handover ------------------------------------------------------------------
 
 def _demo_signature() -> bytes:
-    from io import BytesIO
-
-    from PIL import Image, ImageDraw
-
     image = Image.new("RGB", (300, 100), "white")
     ImageDraw.Draw(image).line([(20, 70), (80, 20), (140, 75), (200, 25), (270, 60)],
                                fill="black", width=3)
@@ -376,10 +388,6 @@ def _demo_signature() -> bytes:
 def seed_checklists(seed: int = 20261129) -> int:
     """Today's receptions in every state: in progress, in the workshop (with extra work
     waiting for consent), past the quality check, handed over."""
-    from decimal import Decimal
-
-    from . import files, followups
-    from .models import RECEPTION_STEPS, ExtraWork, Handover, Reception
     from .views.checklists import HANDOVER_STEPS, start_reception
 
     if db.session.scalar(select(func.count()).select_from(Reception)):
@@ -439,3 +447,93 @@ def seed_checklists(seed: int = 20261129) -> int:
                 followups.plan_first_call(reception.visit)
     db.session.flush()
     return 4
+
+
+# -- safety ----------------------------------------------------------------------------------
+
+def seed_safety(seed: int = 20261130) -> int:
+    """Templates, equipment, three months of inspections, hazards in every state, a drill,
+    an accident and the register; nothing if there are inspections already."""
+    safety.ensure_default_templates()
+    if db.session.scalar(select(func.count()).select_from(SafetyInspection)):
+        return 0
+    rng = random.Random(seed)  # noqa: S311 (repeatable demo data, not a secret)
+    officers = _users("safety_officer")
+    officer = officers[0] if officers else None
+    today = clock.today()
+    for name, kind, area, interval, last in (
+        ("1号举升机", "lift", "workshop", 90, 30), ("2号举升机", "lift", "workshop", 90, 95),
+        ("空气压缩机", "compressor", "workshop", 30, 20), ("扒胎机", "tyre_changer", "workshop",
+                                                         180, 60),
+        ("烤漆房", "spray_booth", "paint_booth", 30, 40), ("新能源充电桩", "charger", "workshop",
+                                                        90, 10),
+        ("车间灭火器（12 具）", "extinguisher", "workshop", 30, 25),
+    ):
+        done = today - timedelta(days=last)
+        db.session.add(Equipment(
+            name=name, kind=kind, area=area, service_interval_days=interval,
+            last_service_on=done, next_service_on=done + timedelta(days=interval),
+            qualification="electrician" if kind == "charger" else None,
+        ))
+    db.session.add(Equipment(name="轮胎平衡机", kind="other", area="workshop", status="stopped",
+                             stopped_reason="电机异响，待维修", service_interval_days=180,
+                             last_service_on=today - timedelta(days=100),
+                             next_service_on=today + timedelta(days=80)))
+    templates = db.session.scalars(select(InspectionTemplate)).all()
+    for days_ago in range(90, 0, -1):  # the weekly and monthly rounds of three months
+        day = today - timedelta(days=days_ago)
+        for template in templates:
+            if template.schedule == "weekly" and day.weekday() != 0:
+                continue
+            if template.schedule == "monthly" and day.day != 1:
+                continue
+            if template.schedule == "daily" and rng.random() < 0.15:
+                continue  # a few days missed
+            for area in template.areas:
+                inspection = safety.start_inspection(template, area, "routine", officer, day)
+                db.session.flush()
+                for answer in inspection.answers:
+                    answer.result = "fail" if rng.random() < 0.02 else (
+                        "na" if rng.random() < 0.05 else "pass")
+                    if answer.result == "fail":
+                        answer.note = "现场发现问题，已拍照"
+                        db.session.flush()
+                        hazard = safety.raise_hazard(
+                            answer, "major" if rng.random() < 0.2 else "general", officer)
+                        _advance_hazard(rng, hazard, officer, day, today)
+                inspection.signed_at = clock.aware(datetime.combine(day, time(17)))
+                inspection.signed_by = officer
+    plan = EmergencyPlan(title="火灾事故应急预案", edition="2026 版")
+    db.session.add(plan)
+    db.session.add(Drill(plan=plan, scenario="喷漆房起火疏散演练",
+                         held_on=today - timedelta(days=20), participants="车间全体员工 32 人",
+                         duration_minutes=45,
+                         findings="疏散用时 3 分 20 秒，两名新员工不熟悉集合点",
+                         improvements="新员工入职培训增加疏散路线讲解"))
+    accident = Accident(happened_at=clock.now() - timedelta(days=12), area="workshop",
+                        place="2 号工位", people="机修工 刘某",
+                        description="拆卸轮胎时扳手滑脱，划伤左手", injuries="左手轻微划伤，已包扎",
+                        cause="扳手磨损，未按规定检查工具")
+    db.session.add(accident)
+    db.session.add_all([
+        CorrectiveAction(accident=accident, action="更换磨损工具并建立工具点检制度",
+                         deadline=today - timedelta(days=5), done_at=clock.now()),
+        CorrectiveAction(accident=accident, action="全员工具安全使用再培训",
+                         deadline=today + timedelta(days=10)),
+        SafetyRecord(kind="violation", person="钣金工 张某", happened_on=today - timedelta(days=8),
+                     what="在车间内吸烟", measure="批评教育，扣当月安全奖"),
+        SafetyRecord(kind="commendation", person="电工 王某", happened_on=today - timedelta(days=3),
+                     what="及时发现并排除充电桩线路隐患", measure="通报表扬，奖励 200 元"),
+    ])
+    db.session.flush()
+    return len(templates)
+
+
+def _advance_hazard(rng, hazard, officer, day, today) -> None:
+    """Hazards of the past months are mostly closed; recent ones in every state."""
+    age = (today - day).days
+    if age > 25 or rng.random() < 0.4:
+        done = clock.aware(datetime.combine(min(day + timedelta(days=2), today), time(15)))
+        hazard.measures, hazard.rectified_at, hazard.rectified_by = "已整改", done, officer
+        if age > 10 or rng.random() < 0.5:
+            safety.verify(hazard, True, "复查合格", None, officer, done + timedelta(hours=2))

@@ -19,7 +19,10 @@ from .models import StoredFile
 _SIGNATURES = {
     b"\x89PNG\r\n\x1a\n": "image/png",
     b"\xff\xd8\xff": "image/jpeg",
+    b"%PDF-": "application/pdf",
 }
+IMAGES = frozenset({"image/png", "image/jpeg"})
+DOCUMENTS = IMAGES | {"application/pdf"}  # scans, plans, training materials
 _DATA_URL = re.compile(r"^data:image/png;base64,([A-Za-z0-9+/=\s]+)$")
 MAX_SIGNATURE_BYTES = 512 * 1024
 
@@ -36,8 +39,9 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
-def store(data: bytes, purpose: str) -> StoredFile:
-    """Keep an image (PNG or JPEG) within the upload limit; added to the session."""
+def store(data: bytes, purpose: str, allowed: frozenset = IMAGES) -> StoredFile:
+    """Keep a file of an `allowed` type (by its content) within the upload limit;
+    added to the session."""
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     if not data:
         raise FileRefused(_("The file is empty."))
@@ -45,8 +49,10 @@ def store(data: bytes, purpose: str) -> StoredFile:
         raise FileRefused(_("The file is larger than the limit of %(mb)d MB.",
                             mb=limit // (1024 * 1024)))
     mimetype = sniff(data)
-    if mimetype is None:
-        raise FileRefused(_("Only photos (JPEG or PNG) can be kept."))
+    if mimetype not in allowed:
+        if allowed == IMAGES:
+            raise FileRefused(_("Only photos (JPEG or PNG) can be kept."))
+        raise FileRefused(_("Only photos (JPEG or PNG) and PDF files can be kept."))
     stored = StoredFile(
         purpose=purpose, mimetype=mimetype, size=len(data), data=data,
         sha256=hashlib.sha256(data).hexdigest(),
@@ -79,6 +85,7 @@ def data_url(stored: StoredFile | None) -> str:
 
 
 def response(stored: StoredFile) -> Response:
+    """The file, inline, under a neutral name (never one a user typed)."""
     return Response(
         stored.data, mimetype=stored.mimetype,
         headers={"Cache-Control": "private, max-age=3600",

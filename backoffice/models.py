@@ -784,7 +784,7 @@ class InspectionTemplate(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model
     areas: Mapped[list] = mapped_column(JSON, default=list)
 
     items = relationship("InspectionItem", back_populates="template",
-                         order_by="(InspectionItem.group, InspectionItem.position)")
+                         order_by="(InspectionItem.position, InspectionItem.id)")
 
     def __str__(self) -> str:
         return self.name
@@ -934,7 +934,7 @@ class EmergencyPlan(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
-    version: Mapped[str | None] = mapped_column(String(32))  # the plan's edition
+    edition: Mapped[str | None] = mapped_column(String(32))  # e.g. "2026 版"
     file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
 
     def __str__(self) -> str:

@@ -5,18 +5,26 @@ from functools import cache
 
 from werkzeug.security import generate_password_hash
 
-from backoffice import clock
+from backoffice import clock, safety
 from backoffice.config import TestConfig
 from backoffice.extensions import db
 from backoffice.models import (
+    Accident,
     Complaint,
     Customer,
+    Drill,
+    EmergencyPlan,
+    Equipment,
     Event,
     FollowUpCall,
     Handover,
+    Hazard,
+    InspectionItem,
+    InspectionTemplate,
     Letter,
     LetterTemplate,
     Reception,
+    SafetyRecord,
     Substitution,
     Summary,
     User,
@@ -239,3 +247,54 @@ def _add(row):
     db.session.add(row)
     db.session.commit()
     return row
+
+
+# -- safety ----------------------------------------------------------------------------------
+
+def make_template(schedule: str = "weekly", areas=("workshop",), items=None):
+    """An inspection template with a few items (group, text)."""
+    template = InspectionTemplate(name=f"检查表{next(_serial)}", schedule=schedule,
+                                  areas=list(areas))
+    db.session.add(template)
+    for position, (group, text) in enumerate(items or (
+            ("equipment", "举升机保险装置完好"), ("people", "佩戴劳动防护用品"),
+            ("fire", "灭火器在有效期内"))):
+        db.session.add(InspectionItem(template=template, group=group, text=text,
+                                      position=position))
+    db.session.commit()
+    return template
+
+
+def make_inspection(template=None, area: str = "workshop", day=None, inspector=None):
+    inspection = safety.start_inspection(template or make_template(), area, "routine",
+                                         inspector, day or clock.today())
+    db.session.commit()
+    return inspection
+
+
+def make_hazard(**fields):
+    today = clock.today()
+    values = {"description": "配电箱门未关闭", "area": "workshop", "level": "general",
+              "found_on": today, "deadline": today + timedelta(days=15)}
+    return _add(Hazard(**(values | fields)))
+
+
+def _safety_samples():
+    return {
+        "safety_inspection": lambda: make_inspection().id,
+        "hazard": lambda: make_hazard().id,
+        "inspection_template": lambda: make_template().id,
+        "equipment": lambda: _add(Equipment(name="1号举升机", kind="lift", area="workshop",
+                                            service_interval_days=90)).id,
+        "emergency_plan": lambda: _add(EmergencyPlan(title="火灾应急预案", edition="2026")).id,
+        "drill": lambda: _add(Drill(scenario="疏散演练", held_on=clock.today())).id,
+        "accident": lambda: _add(Accident(happened_at=clock.now(), area="workshop",
+                                          description="扳手滑脱划伤手")).id,
+        "safety_record": lambda: _add(SafetyRecord(kind="violation", person="张某",
+                                                   happened_on=clock.today(),
+                                                   what="车间吸烟")).id,
+    }
+
+
+SAMPLES.update(_safety_samples())
+

@@ -8,15 +8,23 @@ from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
 from ..models import (
+    Accident,
     AuditLog,
     Complaint,
     Customer,
+    Drill,
+    EmergencyPlan,
+    Equipment,
     Event,
     FollowUpCall,
     Handover,
+    Hazard,
+    InspectionTemplate,
     Letter,
     LetterTemplate,
     Reception,
+    SafetyInspection,
+    SafetyRecord,
     Substitution,
     Summary,
     User,
@@ -36,6 +44,17 @@ from .followups import (
     SubstitutionAdmin,
 )
 from .home import HomeView
+from .safety import (
+    AccidentAdmin,
+    DrillAdmin,
+    EmergencyPlanAdmin,
+    EquipmentAdmin,
+    HazardAdmin,
+    InspectionTemplateAdmin,
+    SafetyInspectionAdmin,
+    SafetyRecordAdmin,
+    SafetyReportView,
+)
 from .settings import SettingsView
 from .summaries import SummaryAdmin
 from .users import UserAdmin
@@ -62,6 +81,22 @@ def init_admin(app: Flask) -> Admin:
                                   endpoint="reception"))
     admin.add_view(HandoverAdmin(Handover, db, name=_l("Handovers"), category=checklists,
                                  endpoint="handover"))
+
+    safety = _l("Safety management")
+    for view_class, model, name, endpoint in (
+        (SafetyInspectionAdmin, SafetyInspection, _l("Safety inspections"), "safety_inspection"),
+        (HazardAdmin, Hazard, _l("Hazards"), "hazard"),
+        (EquipmentAdmin, Equipment, _l("Equipment"), "equipment"),
+        (InspectionTemplateAdmin, InspectionTemplate, _l("Inspection templates"),
+         "inspection_template"),
+        (EmergencyPlanAdmin, EmergencyPlan, _l("Emergency plans"), "emergency_plan"),
+        (DrillAdmin, Drill, _l("Drills"), "drill"),
+        (AccidentAdmin, Accident, _l("Accidents"), "accident"),
+        (SafetyRecordAdmin, SafetyRecord, _l("Violations and commendations"), "safety_record"),
+    ):
+        admin.add_view(view_class(model, db, name=name, category=safety, endpoint=endpoint))
+    admin.add_view(SafetyReportView(name=_l("Monthly safety report"), category=safety,
+                                    endpoint="safety_report", url="/admin/safety_report"))
 
     follow_up = _l("Follow-up service")
     admin.add_view(QueueView(name=_l("Work queue"), category=follow_up, endpoint="queue",

@@ -231,10 +231,11 @@ def upgrade():
     op.create_table('emergency_plan',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('title', sa.String(length=200), nullable=False),
-    sa.Column('version', sa.String(length=32), nullable=True),
+    sa.Column('edition', sa.String(length=32), nullable=True),
     sa.Column('file_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['file_id'], ['stored_file.id'], name=op.f('fk_emergency_plan_file_id_stored_file')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_emergency_plan'))
