@@ -4,6 +4,9 @@
 #                    data into an empty database, and serve on http://127.0.0.1:5000
 #   ./dev.sh test    install what is missing and run the whole test suite (pytest
 #                    arguments after "test" are passed on, e.g. ./dev.sh test -k login)
+# and, not part of the tests:
+#   ./dev.sh benchmark  the speed at a dealer group's scale, into BENCHMARKS.md
+#                    (arguments passed on to scripts/benchmark.py)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -84,10 +87,19 @@ case "${1:-}" in
         say "Lint (ruff)"
         .venv/bin/ruff check .
         say "Tests"
-        exec .venv/bin/python -m pytest "$@"
+        # One worker per core (-n 0 after "test" runs them in this process).
+        exec .venv/bin/python -m pytest -n auto "$@"
+        ;;
+    benchmark)
+        shift
+        check_python
+        system_packages fonts-wqy-microhei
+        python_packages requirements.txt
+        check_font
+        exec .venv/bin/python scripts/benchmark.py "$@"
         ;;
     *)
-        echo "usage: ./dev.sh serve | ./dev.sh test [pytest arguments]" >&2
+        echo "usage: ./dev.sh serve | ./dev.sh test [pytest arguments] | ./dev.sh benchmark" >&2
         exit 2
         ;;
 esac

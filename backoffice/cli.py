@@ -1,14 +1,16 @@
-"""Flask commands: create-user, set-password, seed-demo, bootstrap."""
+"""Flask commands: create-user, set-password, seed-demo, bootstrap, mark-no-shows."""
 import getpass
 import secrets
+import time
 
 import click
 from flask import Flask
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from . import audit, demo, safety
+from . import appointments, audit, clock, demo, safety, scale, training
 from .auth import create_user, find_user, set_password
 from .extensions import db
 from .models import User
@@ -70,16 +72,44 @@ def seed_demo() -> list[tuple[str, str]]:
     demo.seed_followups()
     demo.seed_checklists()
     demo.seed_safety()
+    training.seed_training()
+    demo.seed_parts()
+    demo.seed_appointments()
     db.session.commit()
     return created
 
 
 @click.command("seed-demo")
-def seed_demo_command():
+@click.option("--scale", "size", type=click.Choice(["demo", *scale.SCALES]), default="demo",
+              show_default=True,
+              help="large: a dealer group's years of records (200,000 customers, "
+                   "2,000,000 calls, ...) for the benchmark; into an empty archive.")
+def seed_demo_command(size):
     """Load realistic Chinese demo data; running it again changes nothing."""
     with audit.acting_as(source="cli", username=getpass.getuser()):
+        if size != "demo":
+            _seed_scale(size)
         created = seed_demo()
     _print_accounts(created, _("Demo accounts"))
+
+
+def _seed_scale(size: str) -> None:
+    demo.seed_users(_generated_password())
+    started = time.monotonic()
+
+    def progress(table: str, done: int, total: int) -> None:
+        click.echo(f"\r{table:<20} {done:>10,} / {total:,}", nl=done == total, err=True)
+
+    try:
+        counts = scale.seed(size, progress)
+    except scale.AlreadySeeded:
+        raise click.ClickException(
+            _("The archive holds customers already: a scale run needs an empty database.")
+        ) from None
+    db.session.commit()
+    rows = format(sum(counts.values()), ",")
+    click.echo(_("%(rows)s rows in %(seconds)d seconds.", rows=rows,
+                 seconds=time.monotonic() - started), err=True)
 
 
 def _print_accounts(accounts, what: str) -> None:
@@ -121,8 +151,20 @@ def bootstrap_command(admin_username, admin_password, no_demo):
     _print_accounts(created, _("Accounts created"))
 
 
+@click.command("mark-no-shows")
+def mark_no_shows_command():
+    """Mark the appointments whose slot is over with nobody arrived (run it nightly)."""
+    with audit.acting_as(source="cli", username=getpass.getuser()):
+        count = appointments.mark_no_shows(clock.now())
+        db.session.commit()
+    click.echo(ngettext("%(num)d appointment marked as a no-show; its call is planned.",
+                        "%(num)d appointments marked as no-shows; their calls are planned.",
+                        count))
+
+
 def init_app(app: Flask) -> None:
     for command in (
-        create_user_command, set_password_command, seed_demo_command, bootstrap_command
+        create_user_command, set_password_command, seed_demo_command, bootstrap_command,
+        mark_no_shows_command,
     ):
         app.cli.add_command(command)

@@ -40,6 +40,12 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "10")) * 1024 * 1024
     FLASK_ADMIN_FLUID_LAYOUT = True
     PAGE_SIZE = 20
+    # Lists count their rows up to this many, then say "10,000+" (an exact count of a
+    # million rows on every page is what makes stock Flask-Admin slow).
+    LIST_COUNT_CAP = 10_000
+    # The benchmark's baseline only: lists as stock Flask-Admin does them (an exact
+    # count on every page, LIKE '%x%' search), to measure against. Never in production.
+    STOCK_LISTS = os.environ.get("BACKOFFICE_STOCK_LISTS") == "1"
 
 
 class TestConfig:

@@ -9,13 +9,15 @@ from io import BytesIO
 
 from PIL import Image, ImageDraw
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
-from . import clock, files, followups, rules, safety
+from . import appointments, clock, files, followups, parts, rules, safety, settings
 from .auth import create_user, find_user
 from .extensions import db
 from .models import (
     RECEPTION_STEPS,
     Accident,
+    Appointment,
     Complaint,
     CorrectiveAction,
     Customer,
@@ -30,6 +32,9 @@ from .models import (
     Invitation,
     Letter,
     LetterTemplate,
+    Part,
+    PartsOrder,
+    PartsOrderLine,
     Reception,
     SafetyInspection,
     SafetyRecord,
@@ -537,3 +542,194 @@ def _advance_hazard(rng, hazard, officer, day, today) -> None:
         hazard.measures, hazard.rectified_at, hazard.rectified_by = "已整改", done, officer
         if age > 10 or rng.random() < 0.5:
             safety.verify(hazard, True, "复查合格", None, officer, done + timedelta(hours=2))
+
+
+# -- parts supply ----------------------------------------------------------------------------
+
+# number, name, brand, origin, unit, price, opening stock, reorder level, shelf
+PARTS = (
+    ("06L115562B", "机油滤清器", "大众", "original", "piece", "68.00", 40, 20, "A-01-02"),
+    ("04152-YZZA6", "机油滤清器", "丰田", "original", "piece", "55.00", 25, 15, "A-01-03"),
+    ("15400-RTA-003", "机油滤清器", "本田", "original", "piece", "58.00", 6, 15, "A-01-04"),
+    ("W712/95", "机油滤清器（通用）", "曼牌", "compatible", "piece", "32.00", 30, 10, "A-01-05"),
+    ("5Q0129620D", "空气滤清器", "大众", "original", "piece", "120.00", 18, 8, "A-02-01"),
+    ("17801-21050", "空气滤清器", "丰田", "original", "piece", "98.00", 12, 8, "A-02-02"),
+    ("5Q0819653", "空调滤清器", "大众", "original", "piece", "88.00", 3, 10, "A-02-03"),
+    ("87139-YZZ08", "空调滤清器", "丰田", "original", "piece", "76.00", 14, 8, "A-02-04"),
+    ("5Q0698151B", "前刹车片（套）", "大众", "original", "set", "460.00", 8, 4, "B-01-01"),
+    ("04465-02220", "前刹车片（套）", "丰田", "original", "set", "420.00", 2, 4, "B-01-02"),
+    ("0986AB1234", "前刹车片（套，通用）", "博世", "compatible", "set", "260.00", 10, 4,
+     "B-01-03"),
+    ("5Q0698451M", "后刹车片（套）", "大众", "original", "set", "380.00", 6, 3, "B-01-04"),
+    ("101905601F", "火花塞", "大众", "original", "piece", "65.00", 48, 24, "B-02-01"),
+    ("90919-01253", "火花塞", "丰田", "original", "piece", "72.00", 32, 16, "B-02-02"),
+    ("000915105DE", "蓄电池 12V 60Ah", "瓦尔塔", "compatible", "piece", "680.00", 5, 3,
+     "C-01-01"),
+    ("G052195M4", "全合成机油 5W-30（4 升）", "大众", "original", "bottle", "398.00", 36, 12,
+     "C-02-01"),
+    ("08880-13705", "全合成机油 0W-20（4 升）", "丰田", "original", "bottle", "368.00", 9, 12,
+     "C-02-02"),
+    ("B000750M3", "刹车油 DOT4（1 升）", "大众", "original", "bottle", "78.00", 20, 6, "C-02-03"),
+    ("G013A8JM1", "防冻液（1.5 升）", "大众", "original", "bottle", "95.00", 14, 6, "C-02-04"),
+    ("3397118979", "雨刮片（对）", "博世", "compatible", "pair", "138.00", 0, 6, "C-03-01"),
+    ("5QD413031", "前减震器", "大众", "original", "piece", "980.00", 2, 2, "D-01-01"),
+    ("6R0941005", "左前大灯总成", "大众", "original", "piece", "2680.00", 1, 1, "D-01-02"),
+)
+
+
+def seed_parts(seed: int = 20261201) -> int:
+    """The catalogue with its opening stock and a month of movements, and parts orders
+    in every state (one rejected for quality, with its complaint); nothing if parts exist."""
+    if db.session.scalar(select(func.count()).select_from(Part)
+                         .execution_options(include_deleted=True)):
+        return 0
+    rng = random.Random(seed)  # noqa: S311 (repeatable demo data, not a secret)
+    advisors = _users("service_advisor")
+    handler = advisors[0] if advisors else None
+    catalogue = {}
+    for number, name, brand, origin, unit, price, stock, level, shelf in PARTS:
+        part = Part(number=number, name=name, brand=brand, origin=origin, unit=unit,
+                    price=Decimal(price), reorder_level=level, location=shelf)
+        db.session.add(part)
+        if stock:
+            parts.receive(part, stock, "期初库存", handler)
+        catalogue[number] = part
+    for number in rng.sample(sorted(catalogue), 6):
+        parts.receive(catalogue[number], rng.randint(4, 12), "供应商到货（送货单 SH2026" +
+                      f"{rng.randint(1000, 9999)}）", handler)
+    parts.issue(catalogue["G052195M4"], 2, "车间保养领用", handler)
+    parts.count(catalogue["101905601F"], catalogue["101905601F"].stock_on_hand - 2,
+                "月度盘点，盘亏 2 只", handler, seen=catalogue["101905601F"].stock_on_hand)
+    customers = db.session.scalars(
+        select(Customer).join(Vehicle, Vehicle.customer_id == Customer.id)
+        .order_by(Customer.id).limit(30)).all()
+    if not customers or handler is None:
+        return len(catalogue)
+    today, now = clock.today(), clock.now()
+    plans = (  # what happened to each order; its lines (part number, quantity)
+        ("accepted", 9, (("06L115562B", 1), ("G052195M4", 1))),
+        ("rejected", 7, (("0986AB1234", 1),)),
+        ("handed_over", 2, (("5Q0129620D", 1), ("5Q0819653", 1))),
+        ("ready", 1, (("101905601F", 4),)),
+        ("awaiting_stock", 1, (("04465-02220", 3),)),
+        ("open", 0, (("3397118979", 1),)),
+    )
+    for (state, days_ago, lines), customer in zip(plans, rng.sample(customers, len(plans)),
+                                                  strict=False):
+        ordered_on = today - timedelta(days=days_ago)
+        order = PartsOrder(customer=customer, vehicle=customer.vehicles[0],
+                           ordered_on=ordered_on, handled_by=handler, notes=None)
+        for number, quantity in lines:
+            order.lines.append(PartsOrderLine(part=catalogue[number], quantity=quantity,
+                                              unit_price=catalogue[number].price))
+        db.session.add(order)
+        db.session.flush()
+        if state == "open":
+            continue
+        parts.check_stock(order, handler, now - timedelta(days=days_ago),
+                          today + timedelta(days=3) if state == "awaiting_stock" else None)
+        if state in ("awaiting_stock", "ready"):
+            continue
+        parts.hand_over(order, "handover" if state != "handed_over" else "shipped",
+                        ordered_on, handler, "顺丰 SF1402375598" if state == "handed_over"
+                        else None, handler)
+        if state == "accepted":
+            parts.accept(order, ordered_on + timedelta(days=1))
+        elif state == "rejected":
+            parts.reject(order, ordered_on + timedelta(days=2),
+                         "刹车片表面有裂纹，摩擦材料与背板有分离")
+    db.session.flush()
+    return len(catalogue)
+
+
+# -- appointments ----------------------------------------------------------------------------
+
+DESCRIPTIONS = {
+    "maintenance": ("常规保养，顺便检查轮胎", "保养到期，做小保养", "两万公里保养，更换空调滤芯"),
+    "repair": ("刹车时有异响", "空调制冷效果差", "仪表盘发动机故障灯亮", "方向盘抖动"),
+    "warranty": ("车窗升降有异响，在质保期内",),
+    "accident": ("前保险杠刮擦，需要钣金喷漆",),
+    "consultation": ("咨询延保服务和保养套餐",),
+}
+
+
+def seed_appointments(seed: int = 20261202) -> int:
+    """Yesterday's no-show, today's schedule (one customer already received), tomorrow's
+    appointments to confirm and prepare (one with parts short), the days after; nothing
+    if appointments exist."""
+    from .views.checklists import start_reception
+
+    if db.session.scalar(select(func.count()).select_from(Appointment)
+                         .execution_options(include_deleted=True)):
+        return 0
+    rng = random.Random(seed)  # noqa: S311 (repeatable demo data, not a secret)
+    advisors = _users("service_advisor")
+    busy = {a.vehicle_id for a in db.session.scalars(select(Reception))}
+    vehicles = [v for v in db.session.scalars(
+        select(Vehicle).options(selectinload(Vehicle.owner)).order_by(Vehicle.id).limit(120))
+        if v.id not in busy]
+    if not advisors or len(vehicles) < 30:
+        return 0
+    current = settings.current()
+    slots = rules.day_slots(current)
+    length = timedelta(minutes=rules.setting(current, "slot_minutes"))
+    today, now = clock.today(), clock.now()
+    cars = iter(rng.sample(vehicles, 30))
+    made = []
+
+    def book(day, slot, advisor, status, channel="phone"):
+        kind = rng.choices(list(DESCRIPTIONS), (45, 35, 8, 6, 6))[0]
+        vehicle = next(cars)
+        starts_at = clock.aware(datetime.combine(day, slot))
+        appointment = Appointment(
+            vehicle=vehicle, customer=vehicle.owner, advisor=advisor, kind=kind,
+            description=rng.choice(DESCRIPTIONS[kind]), starts_at=starts_at,
+            ends_at=starts_at + length, channel=channel, status=status, booked_by=advisor,
+            created_at=now - timedelta(days=rng.randint(2, 6)),
+        )
+        if status == "confirmed":
+            appointment.confirmed_at, appointment.confirmed_by = now - timedelta(days=1), advisor
+            appointment.confirmation_attempts = 1
+        db.session.add(appointment)
+        made.append(appointment)
+        return appointment
+
+    for n, advisor in enumerate(advisors[:2]):
+        yesterday = today - timedelta(days=1)
+        missed = book(yesterday, slots[2 + n], advisor, "confirmed")
+        if n == 0:
+            db.session.flush()
+            appointments.mark_no_show(missed, min(now, missed.ends_at + timedelta(hours=1)))
+        else:
+            missed.status, missed.cancel_reason = "cancelled", "客户临时出差，改期再约"
+            missed.cancelled_at = now - timedelta(days=2)
+        for index in (1, 4, 7, 12):  # today
+            if index < len(slots):
+                book(today, slots[index], advisor, "confirmed",
+                     rng.choice(("phone", "wechat", "website")))
+        for index in (0, 3, 6, 9, 14):  # tomorrow: the calls to make, the list to prepare
+            if index < len(slots):
+                book(today + timedelta(days=1), slots[index], advisor,
+                     "booked" if index % 2 == 0 else "confirmed", rng.choice(("phone", "wechat")))
+        for days in (2, 3, 5):
+            book(today + timedelta(days=days), slots[rng.randrange(len(slots))], advisor,
+                 "booked", rng.choice(("phone", "website", "walk_in")))
+    db.session.flush()
+    arrived = next((a for a in made if a.day == today and a.starts_at <= now
+                    and a.status == "confirmed"), None)
+    if arrived is not None:
+        appointments.arrive(arrived, start_reception(arrived.vehicle, arrived.advisor,
+                                                     arrived.kind), arrived.starts_at)
+    tomorrow = [a for a in made if a.day == today + timedelta(days=1)]
+    part = db.session.scalar(select(Part).where(Part.number == "04465-02220"))
+    if tomorrow and part is not None:
+        order = PartsOrder(customer=tomorrow[0].customer, vehicle=tomorrow[0].vehicle,
+                           appointment=tomorrow[0], ordered_on=today,
+                           handled_by=tomorrow[0].advisor)
+        order.lines.append(PartsOrderLine(part=part, quantity=part.stock_on_hand + 2,
+                                          unit_price=part.price))
+        db.session.add(order)
+        db.session.flush()
+        parts.check_stock(order, tomorrow[0].advisor, now, today + timedelta(days=1))
+    db.session.flush()
+    return len(made)

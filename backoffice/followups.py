@@ -3,7 +3,8 @@
 What happens when: a completed visit plans its first call, a first call made plans
 the second, a call not reached plans a retry in the same window, a notice call made
 plans the event's letter, an unanswered request or a dissatisfied customer opens an
-item. Screens, the CLI and the demo data all go through these functions.
+item, a missed appointment plans a call to the customer. Screens, the CLI and the
+demo data all go through these functions.
 """
 from datetime import date, timedelta
 
@@ -110,7 +111,7 @@ def after_call(call: FollowUpCall) -> list:
             created.append(_plan_second_call(call, made_on))
         elif call.kind == "notice" and call.invitation and call.invitation.event.send_letters:
             created.append(_plan_event_letter(call, made_on))
-    elif call.direction == "out" and call.kind in ("first", "second", "notice"):
+    elif call.direction == "out" and call.kind in ("first", "second", "notice", "no_show"):
         retry = _plan_retry(call, made_on)
         if retry:
             created.append(retry)
@@ -168,18 +169,37 @@ def _plan_event_letter(call: FollowUpCall, made_on: date) -> Letter:
     return letter
 
 
+def plan_no_show_call(appointment, marked_on: date) -> FollowUpCall:
+    """A missed appointment: the customer's agent phones to learn why and to rebook."""
+    due_from, due_by = rules.no_show_call_window(marked_on, settings.current())
+    call = FollowUpCall(
+        customer=appointment.customer, vehicle=appointment.vehicle, kind="no_show",
+        due_from=due_from, due_by=due_by, agent=choose_agent(appointment.customer),
+    )
+    db.session.add(call)
+    return call
+
+
 def open_item(call: FollowUpCall, kind: str, summary: str) -> Complaint:
     """A request to answer later, or a complaint, opened from a call."""
-    opened_on = call.made_on or clock.today()
+    return new_item(kind, call.customer, call.vehicle, summary, call.requests, call.agent,
+                    call.made_on or clock.today(), call=call)
+
+
+def new_item(kind: str, customer, vehicle, summary: str, details: str | None,
+             owner: User | None, opened_on: date, call: FollowUpCall | None = None
+             ) -> Complaint:
+    """A complaint or a request to answer, with its deadline (from a call, or from
+    elsewhere: parts the customer rejected)."""
     severity = "medium"
     due_on = (
         rules.complaint_due(opened_on, severity, settings.current()) if kind == "complaint"
         else rules.escalation_due(opened_on, settings.current())
     )
     item = Complaint(
-        kind=kind, customer=call.customer, vehicle=call.vehicle, call=call,
-        summary=(summary or "").strip()[:200] or "-", details=call.requests,
-        severity=severity, owner=call.agent, opened_on=opened_on, due_on=due_on,
+        kind=kind, customer=customer, vehicle=vehicle, call=call,
+        summary=(summary or "").strip()[:200] or "-", details=details,
+        severity=severity, owner=owner, opened_on=opened_on, due_on=due_on,
     )
     db.session.add(item)
     return item

@@ -5,6 +5,7 @@ from decimal import Decimal
 from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -17,10 +18,15 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     and_,
+    event,
+    func,
     select,
+    text,
 )
 from sqlalchemy.orm import (
     Mapped,
+    backref,
+    column_property,
     declared_attr,
     mapped_column,
     relationship,
@@ -85,7 +91,8 @@ class SoftDeleteMixin:
 
     __soft_delete_cascade__: tuple[str, ...] = ()
 
-    deleted_at: Mapped[datetime | None] = mapped_column(TZDateTime, index=True)
+    # Indexed for the trash only (see _trash_index below): nearly every row has it NULL.
+    deleted_at: Mapped[datetime | None] = mapped_column(TZDateTime)
 
     def soft_delete(self, when: datetime) -> None:
         self.deleted_at = when
@@ -106,6 +113,24 @@ class SoftDeleteMixin:
             )
             for row in db.session.scalars(query):
                 row.restore()
+
+
+@event.listens_for(SoftDeleteMixin, "after_mapper_constructed", propagate=True)
+def _trash_index(mapper, class_) -> None:
+    """The deleted rows (the admin's trash), through a partial index. A plain index on
+    deleted_at would hold a million NULLs, and SQLite, taking `deleted_at IS NULL` for
+    a selective condition, would read a whole table through it to sort one page."""
+    column = mapper.local_table.c.deleted_at
+    Index(f"ix_{mapper.local_table.name}_trash", column,
+          sqlite_where=column.is_not(None), postgresql_where=column.is_not(None))
+
+
+def live_index(name: str, *columns: str) -> Index:
+    """An index of the rows not deleted, for a list's order: a deep page (offset
+    200,000) walks its entries without reading a row. Every ORM query has the
+    `deleted_at IS NULL` that lets the database use it (audit.py)."""
+    live = text("deleted_at IS NULL")
+    return Index(name, *columns, sqlite_where=live, postgresql_where=live)
 
 
 class User(UserMixin, TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
@@ -181,6 +206,8 @@ def reversed_text(value: str | None) -> str | None:
 
 class Customer(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
     __tablename__ = "customer"
+    __table_args__ = (live_index("ix_customer_live_id", "id"),
+                      live_index("ix_customer_live_updated_at", "updated_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), index=True)
@@ -213,6 +240,8 @@ class Customer(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
 
 class Vehicle(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
     __tablename__ = "vehicle"
+    __table_args__ = (live_index("ix_vehicle_live_id", "id"),
+                      live_index("ix_vehicle_live_brand", "brand"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
@@ -256,13 +285,14 @@ class Visit(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
     """A car brought in for work, or a customer's visit (送修或来访)."""
 
     __tablename__ = "visit"
-    __table_args__ = (Index("ix_visit_archive_open", "archived_at", "archive_due_on"),)
+    __table_args__ = (Index("ix_visit_archive_open", "archived_at", "archive_due_on"),
+                      live_index("ix_visit_live_visited_at", "visited_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicle.id"), index=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16), default="maintenance")
-    visited_at: Mapped[datetime] = mapped_column(TZDateTime, index=True)
+    visited_at: Mapped[datetime] = mapped_column(TZDateTime)  # live_index above
     mileage: Mapped[int | None] = mapped_column(Integer)
     mileage_correction_reason: Mapped[str | None] = mapped_column(String(200))
     service_items: Mapped[str | None] = mapped_column(Text)
@@ -363,7 +393,7 @@ class Setting(TimestampMixin, VersionMixin, db.Model):
 
 # -- Follow-up service (DOMAIN.md "Follow-up calls", "Letters", "Events", "Complaints") --
 
-CALL_KINDS = ("first", "second", "notice", "inquiry", "complaint")
+CALL_KINDS = ("first", "second", "notice", "inquiry", "complaint", "no_show")
 CALL_RESULTS = ("yes", "no_answer", "refused", "wrong_number")
 TALKING_POINTS = (
     "car_and_service", "new_needs", "car_care", "new_services", "events", "questions", "visit",
@@ -423,6 +453,15 @@ class Invitation(TimestampMixin, db.Model):
     customer = relationship(Customer)
 
 
+# How many are invited: one subquery in the event list's SELECT (undefer it there),
+# not one query per row.
+Event.invited_count = column_property(
+    select(func.count(Invitation.id)).where(Invitation.event_id == Event.id)
+    .correlate_except(Invitation).scalar_subquery(),
+    deferred=True,
+)
+
+
 class FollowUpCall(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
     """One phone call of the follow-up service, planned or made (电话记录表).
 
@@ -434,6 +473,9 @@ class FollowUpCall(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
     __tablename__ = "follow_up_call"
     __table_args__ = (
         Index("ix_follow_up_call_queue", "status", "agent_id", "due_by"),
+        Index("ix_follow_up_call_due", "status", "due_by", "due_from"),  # "due now"
+        live_index("ix_follow_up_call_live_id", "id"),
+        live_index("ix_follow_up_call_live_called_at", "called_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -494,7 +536,8 @@ class Complaint(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
     """
 
     __tablename__ = "complaint"
-    __table_args__ = (Index("ix_complaint_open", "closed_at", "kind", "opened_on"),)
+    __table_args__ = (Index("ix_complaint_open", "closed_at", "kind", "opened_on"),
+                      live_index("ix_complaint_live_due_on", "due_on"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), default="complaint")  # or "request"
@@ -546,6 +589,7 @@ class Letter(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
     """A letter sent, or due, to a customer (跟踪服务信函登记表)."""
 
     __tablename__ = "letter"
+    __table_args__ = (live_index("ix_letter_live_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
@@ -629,7 +673,8 @@ class Reception(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
     """
 
     __tablename__ = "reception"
-    __table_args__ = (Index("ix_reception_open", "signed_at", "advisor_id"),)
+    __table_args__ = (Index("ix_reception_open", "signed_at", "advisor_id"),
+                      live_index("ix_reception_live_started_at", "started_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicle.id"), index=True)
@@ -1111,3 +1156,209 @@ class Certificate(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
 
     def __str__(self) -> str:
         return f"{self.employee} {self.number or self.kind}"
+
+
+# -- Appointments (the 4S core process: 预约 → 准备工作 → 接车, 4S店售后管理制度) -----------
+
+APPOINTMENT_CHANNELS = ("phone", "walk_in", "wechat", "website")
+APPOINTMENT_STATUSES = ("booked", "confirmed", "arrived", "no_show", "cancelled")
+# The statuses that hold a place in an advisor's schedule.
+HOLDING_STATUSES = ("booked", "confirmed", "arrived")
+
+
+class Appointment(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
+    """A car booked into a service advisor's time slot (预约).
+
+    booked → confirmed (the call the day before) → arrived (the reception begins) or
+    no_show (after the slot ends: a follow-up call is planned); cancelled with a reason.
+    `ends_at` is kept: a later change of the slot length leaves booked slots as they were.
+    """
+
+    __tablename__ = "appointment"
+    __table_args__ = (
+        Index("ix_appointment_advisor_slot", "advisor_id", "starts_at"),
+        Index("ix_appointment_status_slot", "status", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicle.id"), index=True)
+    advisor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    kind: Mapped[str] = mapped_column(String(16), default="maintenance")  # VISIT_KINDS
+    description: Mapped[str | None] = mapped_column(Text)
+    starts_at: Mapped[datetime] = mapped_column(TZDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(TZDateTime)
+    channel: Mapped[str] = mapped_column(String(16), default="phone", index=True)
+    status: Mapped[str] = mapped_column(String(16), default="booked")
+    booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    confirmation_attempts: Mapped[int] = mapped_column(default=0)
+    confirmation_note: Mapped[str | None] = mapped_column(String(200))
+    confirmed_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    cancelled_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))
+    arrived_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    reception_id: Mapped[int | None] = mapped_column(ForeignKey("reception.id"), index=True)
+    no_show_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    no_show_call_id: Mapped[int | None] = mapped_column(ForeignKey("follow_up_call.id"),
+                                                        index=True)
+
+    customer = relationship(Customer)
+    vehicle = relationship(Vehicle)
+    advisor = relationship(User, foreign_keys=[advisor_id])
+    booked_by = relationship(User, foreign_keys=[booked_by_id])
+    confirmed_by = relationship(User, foreign_keys=[confirmed_by_id])
+    reception = relationship(Reception)
+    # The call's page shows which appointment was missed.
+    no_show_call = relationship(FollowUpCall, backref=backref("no_show_of", uselist=False))
+    parts_orders = relationship("PartsOrder", back_populates="appointment",
+                                order_by="PartsOrder.id")
+
+    def __str__(self) -> str:
+        moment = clock.aware(self.starts_at).astimezone(clock.local_tz())
+        return f"{moment:%Y-%m-%d %H:%M} {self.vehicle or ''}".strip()
+
+    @property
+    def day(self) -> date:
+        return clock.local_date(self.starts_at)
+
+
+# -- Parts supply (配件供应, 汽车零部件售后服务管理制度 第八条) ---------------------------------
+
+PART_ORIGINS = ("original", "compatible")
+PART_UNITS = ("piece", "set", "pair", "litre", "bottle", "box", "metre", "kg")
+STOCK_MOVES = ("in", "out", "adjust")
+ORDER_STATES = ("open", "awaiting_stock", "ready", "handed_over", "accepted", "rejected",
+                "cancelled")
+DELIVERY_METHODS = ("handover", "shipped")
+
+
+class Part(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
+    """A catalogue entry with its stock on hand.
+
+    The stock changes only through parts.py, by conditional UPDATEs that keep it at
+    zero or above (the CHECK constraint is the last guard), each with a StockMovement.
+    """
+
+    __tablename__ = "part"
+    __table_args__ = (
+        CheckConstraint("stock_on_hand >= 0", name="stock_not_negative"),
+        # "Below the reorder level" compares two columns: answered from this index alone.
+        Index("ix_part_reorder", "stock_on_hand", "reorder_level"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(100), index=True)
+    brand: Mapped[str | None] = mapped_column(String(50))
+    origin: Mapped[str] = mapped_column(String(16), default="original", index=True)
+    unit: Mapped[str] = mapped_column(String(16), default="piece")
+    price: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    stock_on_hand: Mapped[int] = mapped_column(default=0)
+    reorder_level: Mapped[int] = mapped_column(default=0)
+    location: Mapped[str | None] = mapped_column(String(32))  # the shelf in the warehouse
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
+
+
+class PartsOrder(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
+    """Parts a customer (or a reception, or an appointment) needs: the stock is checked,
+    the parts are handed over or shipped, the customer accepts them or not (第八条)."""
+
+    __tablename__ = "parts_order"
+    __table_args__ = (Index("ix_parts_order_state", "state", "ordered_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id"), index=True)
+    reception_id: Mapped[int | None] = mapped_column(ForeignKey("reception.id"), index=True)
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id"),
+                                                       index=True)
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"),
+                                                      index=True)
+    ordered_on: Mapped[date] = mapped_column(Date, index=True)
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    notes: Mapped[str | None] = mapped_column(Text)
+    checked_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    expected_on: Mapped[date | None] = mapped_column(Date)  # when parts short will arrive
+    delivery: Mapped[str | None] = mapped_column(String(16))  # DELIVERY_METHODS
+    handed_over_on: Mapped[date | None] = mapped_column(Date)
+    handed_over_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    tracking: Mapped[str | None] = mapped_column(String(100))  # carrier and number
+    accepted_on: Mapped[date | None] = mapped_column(Date)
+    quality_problem: Mapped[str | None] = mapped_column(Text)
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaint.id"))
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))
+
+    customer = relationship(Customer)
+    vehicle = relationship(Vehicle)
+    reception = relationship(Reception)
+    appointment = relationship(Appointment, back_populates="parts_orders")
+    handled_by = relationship(User, foreign_keys=[handled_by_id])
+    checked_by = relationship(User, foreign_keys=[checked_by_id])
+    handed_over_by = relationship(User, foreign_keys=[handed_over_by_id])
+    complaint = relationship(Complaint)
+    lines = relationship("PartsOrderLine", back_populates="order", order_by="PartsOrderLine.id",
+                         cascade="all, delete-orphan")
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def number(self) -> str:
+        """The order number people quote: its day and its id (20261127-0042)."""
+        return f"{self.ordered_on:%Y%m%d}-{self.id or 0:04d}"
+
+
+class PartsOrderLine(TimestampMixin, db.Model):
+    __tablename__ = "parts_order_line"
+    __table_args__ = (
+        UniqueConstraint("order_id", "part_id"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("parts_order.id"), index=True)
+    part_id: Mapped[int] = mapped_column(ForeignKey("part.id"), index=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))  # as when ordered
+
+    order = relationship(PartsOrder, back_populates="lines")
+    part = relationship(Part)
+
+    def __str__(self) -> str:
+        return f"{self.part} × {self.quantity}"
+
+
+class StockMovement(db.Model):
+    """One change of a part's stock: in, out (a hand-over, or by hand) or adjust (a count).
+
+    Never changed or deleted: the movements of a part add up to its stock on hand.
+    """
+
+    __tablename__ = "stock_movement"
+    __table_args__ = (
+        Index("ix_stock_movement_part_at", "part_id", "at"),
+        CheckConstraint("quantity <> 0", name="quantity_not_zero"),
+        CheckConstraint("balance_after >= 0", name="balance_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    part_id: Mapped[int] = mapped_column(ForeignKey("part.id"))
+    kind: Mapped[str] = mapped_column(String(8), index=True)  # STOCK_MOVES
+    quantity: Mapped[int] = mapped_column(Integer)  # signed: + in, - out
+    balance_after: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(200))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    at: Mapped[datetime] = mapped_column(TZDateTime, default=clock.now, index=True)
+    order_line_id: Mapped[int | None] = mapped_column(ForeignKey("parts_order_line.id"),
+                                                      index=True)
+
+    part = relationship(Part)
+    user = relationship(User)
+    order_line = relationship(PartsOrderLine)
+
+    def __str__(self) -> str:
+        return f"{self.part} {self.quantity:+d}"

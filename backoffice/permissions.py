@@ -14,7 +14,9 @@ ROLES = {
 AREAS = {
     "archives": _l("Customer archives"),
     "followups": _l("Follow-up service"),
+    "appointments": _l("Appointments"),
     "checklists": _l("Reception and handover"),
+    "parts": _l("Parts supply"),
     "safety": _l("Safety management"),
     "training": _l("Training"),
     "users": _l("Users"),
@@ -31,10 +33,15 @@ MATRIX = {
         "admin": "RWD", "supervisor": "RW", "followup_agent": "RW",
         "service_advisor": "R", "manager": "R",
     },
+    "appointments": {
+        "admin": "RWD", "supervisor": "R", "followup_agent": "R",
+        "service_advisor": "RW", "manager": "R",
+    },
     "checklists": {
         "admin": "RWD", "supervisor": "R", "followup_agent": "R",
         "service_advisor": "RW", "manager": "R",
     },
+    "parts": {"admin": "RWD", "supervisor": "RW", "service_advisor": "RW", "manager": "R"},
     "safety": {"admin": "RWD", "safety_officer": "RW", "manager": "R"},
     "training": {
         "admin": "RWD", "supervisor": "R", "safety_officer": "R",

@@ -7,7 +7,7 @@ when called in a request, left in English outside an app (tests, scripts).
 import calendar
 import re
 import unicodedata
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from flask_babel import gettext as _
 
@@ -42,6 +42,15 @@ DEFAULTS = {
     # Training (DOMAIN.md "Training").
     "onboarding_days": 30,
     "safety_training_months": 12,
+    # Appointments (预约): each advisor's working day in slots. Not in the policy texts:
+    # a dealer's usual day, one car per advisor and slot.
+    "opening_hour": 8,
+    "closing_hour": 18,
+    "slot_minutes": 30,
+    "appointments_per_slot": 1,
+    "appointments_per_day": 12,
+    "confirmation_days": 1,  # the confirmation call, this many days before
+    "no_show_call_days": 1,  # a no-show is phoned within this many days
 }
 GUARANTEE_KINDS = ("assembly", "level2", "minor")
 ARCHIVE_DAYS = DEFAULTS["archive_days"]
@@ -152,6 +161,27 @@ def reminder_stage(due_on: date, today: date) -> int | None:
     if left < 0:
         return 0
     return next((stage for stage in REMINDER_STAGES if left <= stage), None)
+
+
+def day_slots(settings=None) -> list[time]:
+    """The start of each appointment slot of a day: from opening, one slot length apart,
+    the last ending by closing time."""
+    length = setting(settings, "slot_minutes")
+    first = setting(settings, "opening_hour") * 60
+    last = setting(settings, "closing_hour") * 60 - length
+    return [time(minute // 60, minute % 60) for minute in range(first, last + 1, length)]
+
+
+def confirmation_due(day: date, booked_on: date, settings=None) -> date | None:
+    """The day of the confirmation call for an appointment on `day`: the day before.
+    None when it was booked that late or later: the booking itself confirms it."""
+    due = day - timedelta(days=setting(settings, "confirmation_days"))
+    return due if booked_on < due else None
+
+
+def no_show_call_window(marked_on: date, settings=None) -> tuple[date, date]:
+    """A missed appointment is phoned about from the day it was marked, within a day."""
+    return marked_on, marked_on + timedelta(days=setting(settings, "no_show_call_days"))
 
 
 def complaint_due(opened_on: date, severity: str, settings=None) -> date:
@@ -425,3 +455,20 @@ def is_valid_vin(s: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+# ---------------------------------------------------------------- part numbers
+
+_PART_NUMBER = re.compile(r"[A-Z0-9][A-Z0-9./\-]{0,39}")
+
+
+def normalize_part_number(s: str) -> str:
+    """A part number as stored ("06L115562B", "04152-YZZA6"): half-width, upper case,
+    without spaces (catalogues print them grouped: "06L 115 562 B")."""
+    number = re.sub(r"\s+", "", _nfkc(s)).upper()
+    if not number:
+        raise ValueError(_("Enter the part number."))
+    if not _PART_NUMBER.fullmatch(number):
+        raise ValueError(_("A part number has up to 40 letters, digits, dots, dashes "
+                           "and slashes."))
+    return number

@@ -49,6 +49,14 @@ SPECS = {
     "hazard_days_general": Spec(_l("Days to rectify a general hazard"), 1),
     "onboarding_days": Spec(_l("Days after hiring to complete onboarding training"), 1),
     "safety_training_months": Spec(_l("Months between periodic safety trainings"), 1, 60),
+    "opening_hour": Spec(_l("Appointments: the first slot starts at (hour)"), 0, 23),
+    "closing_hour": Spec(_l("Appointments: the last slot ends by (hour)"), 1, 24),
+    "slot_minutes": Spec(_l("Appointments: length of a slot (minutes)"), 10, 240),
+    "appointments_per_slot": Spec(_l("Appointments per advisor and slot"), 1, 20),
+    "appointments_per_day": Spec(_l("Appointments per advisor and day"), 1, 200),
+    "confirmation_days": Spec(_l("Days before an appointment that it is confirmed by phone"),
+                              1, 14),
+    "no_show_call_days": Spec(_l("Days to phone a customer who missed an appointment"), 0, 14),
 }
 assert set(SPECS) == set(rules.DEFAULTS), "every setting needs a default in rules.py"
 

@@ -1,6 +1,7 @@
 """Fixtures: an app per test on every available database, and signed-in clients."""
 import contextvars
 import re
+from datetime import datetime
 
 import pytest
 from flask import has_app_context
@@ -140,3 +141,12 @@ class Auth:
 @pytest.fixture
 def auth(client):
     return Auth(client)
+
+
+@pytest.fixture
+def advisor(auth, freeze):
+    """Service advisor 陈刚, signed in, on Friday 2026-11-27 at 10:00 (Asia/Shanghai)."""
+    freeze(datetime(2026, 11, 27, 10, 0))
+    user = make_user("service_advisor", "advisor", display_name="陈刚")
+    auth.login("advisor")
+    return user

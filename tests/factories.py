@@ -3,6 +3,7 @@ import itertools
 from datetime import timedelta
 from functools import cache
 
+from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from backoffice import clock, safety
@@ -10,6 +11,7 @@ from backoffice.config import TestConfig
 from backoffice.extensions import db
 from backoffice.models import (
     Accident,
+    AuditLog,
     Complaint,
     Customer,
     Drill,
@@ -128,8 +130,9 @@ def make_event(**fields) -> Event:
 
 
 def sample_substitution() -> int:
-    absent = make_user("followup_agent", "sample_absent")
-    substitute = make_user("followup_agent", "sample_substitute")
+    n = next(_serial)
+    absent = make_user("followup_agent", f"sample_absent{n}")
+    substitute = make_user("followup_agent", f"sample_substitute{n}")
     row = Substitution(absent_agent=absent, substitute=substitute,
                        starts_on=clock.today(), ends_on=clock.today() + timedelta(days=3))
     db.session.add(row)
@@ -138,8 +141,8 @@ def sample_substitution() -> int:
 
 
 def sample_summary() -> int:
-    today = clock.today()
-    row = Summary(period="month", starts_on=today.replace(day=1), ends_on=today, figures={})
+    month = clock.today().replace(day=1) - timedelta(days=31 * next(_serial))
+    row = Summary(period="month", starts_on=month.replace(day=1), ends_on=month, figures={})
     db.session.add(row)
     db.session.commit()
     return row.id
@@ -210,15 +213,11 @@ def sample_handover() -> int:
 
 
 def sample_user() -> int:
-    return make_user("trainer", "sample_user").id
+    return make_user("trainer", f"sample_user{next(_serial)}").id
 
 
 def sample_audit_row() -> int:
-    from sqlalchemy import select
-
-    from backoffice.models import AuditLog
-
-    make_user("trainer", "audited_user")
+    make_user("trainer", f"audited_user{next(_serial)}")
     return db.session.scalar(select(AuditLog.id).order_by(AuditLog.id.desc()).limit(1))
 
 
@@ -240,6 +239,10 @@ SAMPLES = {
     "summary": sample_summary,
     "reception": lambda: make_reception().id,
     "handover": sample_handover,
+    "employee": lambda: make_employee().id,
+    "training_session": lambda: make_session().id,
+    "training_requirement": lambda: sample_requirement(),
+    "certificate": lambda: make_certificate().id,
 }
 
 
@@ -298,3 +301,147 @@ def _safety_samples():
 
 SAMPLES.update(_safety_samples())
 
+
+# -- training --------------------------------------------------------------------------------
+
+def make_employee(**fields):
+    """An employee at work, hired 400 days ago, unless told otherwise."""
+    from backoffice.models import Employee
+
+    n = next(_serial)
+    values = {"name": f"员工{n}", "number": f"T{n:05d}", "department": "机修车间",
+              "position": "机修工", "hired_on": clock.today() - timedelta(days=400),
+              "status": "active", "trades": []}
+    return _add(Employee(**(values | fields)))
+
+
+def make_session(attendees=(), **fields):
+    """A safety training held today (pass mark 80), with `attendees` (no scores yet)."""
+    from decimal import Decimal
+
+    from backoffice.models import Attendance, TrainingSession
+
+    values = {"title": "年度安全生产培训", "kind": "safety", "method": "classroom",
+              "held_on": clock.today(), "hours": Decimal("4"), "pass_mark": Decimal("80")}
+    session = TrainingSession(**(values | fields))
+    db.session.add(session)
+    for employee in attendees:
+        db.session.add(Attendance(session=session, employee=employee, hours=session.hours))
+    db.session.commit()
+    return session
+
+
+def attend(session, employee, score=None, passed=None):
+    """A recorded attendance, with its score and result."""
+    from decimal import Decimal
+
+    from backoffice.models import Attendance
+
+    return _add(Attendance(session=session, employee=employee, hours=session.hours,
+                           score=None if score is None else Decimal(str(score)),
+                           passed=passed))
+
+
+def make_certificate(employee=None, **fields):
+    """An electrician's special operations certificate issued a year ago; the dates not
+    given follow the rule."""
+    from backoffice import training
+    from backoffice.models import Certificate
+
+    values = {"kind": "special_operations", "trade": "electrician",
+              "number": f"T4403{next(_serial):08d}", "issuer": "深圳市应急管理局",
+              "issued_on": clock.today() - timedelta(days=365)}
+    values |= fields
+    values["review_due"], values["valid_until"] = training.fill_certificate_dates(
+        values["kind"], values["issued_on"], values.get("reviewed_on"),
+        values.get("review_due"), values.get("valid_until"))
+    return _add(Certificate(employee=employee or make_employee(), **values))
+
+
+def sample_requirement() -> int:
+    from backoffice.models import TrainingRequirement
+
+    return _add(TrainingRequirement(position="机修工", kind="technical", every_months=24)).id
+
+
+# -- appointments and parts ------------------------------------------------------------------
+
+def make_advisor(username: str = "advisor", **fields) -> User:
+    """The service advisor `username`, made once."""
+    from backoffice.auth import find_user
+
+    return find_user(username) or make_user("service_advisor", username, **fields)
+
+
+def make_appointment(vehicle=None, advisor=None, starts_at=None, **fields):
+    """An appointment (booked, no call made yet) tomorrow 09:00–09:30, unless told otherwise."""
+    from datetime import datetime, time
+
+    from backoffice.models import Appointment
+
+    vehicle = vehicle or make_vehicle()
+    start = clock.aware(starts_at or datetime.combine(clock.today() + timedelta(days=1),
+                                                      time(9)))
+    values = {"vehicle": vehicle, "customer": vehicle.owner, "advisor": advisor or make_advisor(),
+              "kind": "maintenance", "description": "常规保养，刹车有点软", "starts_at": start,
+              "ends_at": start + timedelta(minutes=30), "status": "booked", "channel": "phone"}
+    return _add(Appointment(**(values | fields)))
+
+
+def make_part(stock: int = 0, **fields):
+    """A part in the catalogue; its opening stock comes in as a movement."""
+    from decimal import Decimal
+
+    from backoffice import parts
+    from backoffice.models import Part
+
+    n = next(_serial)
+    values = {"number": f"TP{n:05d}", "name": f"机油滤清器{n}", "brand": "大众",
+              "origin": "original", "unit": "piece", "price": Decimal("68.00"),
+              "reorder_level": 0}
+    part = Part(**(values | fields))
+    db.session.add(part)
+    if stock:
+        parts.receive(part, stock, "期初库存", None)
+    db.session.commit()
+    return part
+
+
+def make_parts_order(lines=(), customer=None, **fields):
+    """An open parts order of a customer (and their car) for `lines`: (part, quantity)..."""
+    from backoffice.models import PartsOrder, PartsOrderLine
+
+    customer = customer or make_vehicle().owner
+    values = {"customer": customer, "vehicle": customer.vehicles[0] if customer.vehicles
+              else None, "ordered_on": clock.today()}
+    order = PartsOrder(**(values | fields))
+    for part, quantity in lines:
+        order.lines.append(PartsOrderLine(part=part, quantity=quantity, unit_price=part.price))
+    return _add(order)
+
+
+def _parts_samples():
+    def movement() -> int:
+        from sqlalchemy import select
+
+        from backoffice.models import StockMovement
+
+        part = make_part(stock=3)
+        return db.session.scalar(select(StockMovement.id).where(
+            StockMovement.part_id == part.id))
+
+    return {
+        "appointment": lambda: make_appointment().id,
+        "part": lambda: make_part(stock=2).id,
+        "parts_order": lambda: make_parts_order([(make_part(stock=2), 1)]).id,
+        "stock_movement": movement,
+    }
+
+
+SAMPLES.update(_parts_samples())
+
+
+def reload(model, id_):
+    """The row as the database has it now."""
+    db.session.expire_all()
+    return db.session.get(model, id_)

@@ -32,22 +32,10 @@ from .factories import (
     make_reception,
     make_user,
     make_vehicle,
+    reload,
 )
 
 NOW = datetime(2026, 11, 27, 10, 0)
-
-
-@pytest.fixture
-def advisor(auth, freeze):
-    freeze(NOW)
-    user = make_user("service_advisor", "advisor", display_name="陈刚")
-    auth.login("advisor")
-    return user
-
-
-def reload(model, id_):
-    db.session.expire_all()
-    return db.session.get(model, id_)
 
 
 def text_of(pdf: bytes) -> str:

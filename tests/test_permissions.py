@@ -13,7 +13,9 @@ from .factories import SAMPLES
 SPEC = """
 archives    | RWD | RW | RW | RW | -  | -  | R
 followups   | RWD | RW | RW | R  | -  | -  | R
+appointments| RWD | R  | R  | RW | -  | -  | R
 checklists  | RWD | R  | R  | RW | -  | -  | R
+parts       | RWD | RW | -  | RW | -  | -  | R
 safety      | RWD | -  | -  | -  | RW | -  | R
 training    | RWD | R  | -  | -  | R  | RW | R
 users       | RWD | -  | -  | -  | -  | -  | -

@@ -9,11 +9,14 @@ from flask_babel import lazy_gettext as _l
 from ..extensions import db
 from ..models import (
     Accident,
+    Appointment,
     AuditLog,
+    Certificate,
     Complaint,
     Customer,
     Drill,
     EmergencyPlan,
+    Employee,
     Equipment,
     Event,
     FollowUpCall,
@@ -22,15 +25,21 @@ from ..models import (
     InspectionTemplate,
     Letter,
     LetterTemplate,
+    Part,
+    PartsOrder,
     Reception,
     SafetyInspection,
     SafetyRecord,
+    StockMovement,
     Substitution,
     Summary,
+    TrainingRequirement,
+    TrainingSession,
     User,
     Vehicle,
     Visit,
 )
+from .appointments import AppointmentAdmin, PreparationView, ScheduleView
 from .archives import CustomerAdmin, VehicleAdmin, VisitAdmin
 from .audit import AuditLogAdmin
 from .checklists import HandoverAdmin, ReceptionAdmin
@@ -44,6 +53,7 @@ from .followups import (
     SubstitutionAdmin,
 )
 from .home import HomeView
+from .parts import PartAdmin, PartsOrderAdmin, StockMovementAdmin
 from .safety import (
     AccidentAdmin,
     DrillAdmin,
@@ -57,6 +67,13 @@ from .safety import (
 )
 from .settings import SettingsView
 from .summaries import SummaryAdmin
+from .training import (
+    CertificateAdmin,
+    CompetencyView,
+    EmployeeAdmin,
+    TrainingRequirementAdmin,
+    TrainingSessionAdmin,
+)
 from .users import UserAdmin
 
 
@@ -76,11 +93,27 @@ def init_admin(app: Flask) -> Admin:
                                 endpoint="vehicle"))
     admin.add_view(VisitAdmin(Visit, db, name=_l("Visits"), category=archives, endpoint="visit"))
 
+    appointments = _l("Appointments")
+    admin.add_view(ScheduleView(name=_l("Appointment schedule"), category=appointments,
+                                endpoint="appointment_schedule", url="/admin/appointment_schedule"))
+    admin.add_view(AppointmentAdmin(Appointment, db, name=_l("Appointment list"),
+                                    category=appointments, endpoint="appointment"))
+    admin.add_view(PreparationView(name=_l("Preparation list"), category=appointments,
+                                   endpoint="preparation", url="/admin/preparation"))
+
     checklists = _l("Reception and handover")
     admin.add_view(ReceptionAdmin(Reception, db, name=_l("Receptions"), category=checklists,
                                   endpoint="reception"))
     admin.add_view(HandoverAdmin(Handover, db, name=_l("Handovers"), category=checklists,
                                  endpoint="handover"))
+
+    parts = _l("Parts supply")
+    admin.add_view(PartsOrderAdmin(PartsOrder, db, name=_l("Parts orders"), category=parts,
+                                   endpoint="parts_order"))
+    admin.add_view(PartAdmin(Part, db, name=_l("Parts catalogue"), category=parts,
+                             endpoint="part"))
+    admin.add_view(StockMovementAdmin(StockMovement, db, name=_l("Stock movements"),
+                                      category=parts, endpoint="stock_movement"))
 
     safety = _l("Safety management")
     for view_class, model, name, endpoint in (
@@ -97,6 +130,19 @@ def init_admin(app: Flask) -> Admin:
         admin.add_view(view_class(model, db, name=name, category=safety, endpoint=endpoint))
     admin.add_view(SafetyReportView(name=_l("Monthly safety report"), category=safety,
                                     endpoint="safety_report", url="/admin/safety_report"))
+
+    training = _l("Training")
+    admin.add_view(TrainingSessionAdmin(TrainingSession, db, name=_l("Training sessions"),
+                                        category=training, endpoint="training_session"))
+    admin.add_view(EmployeeAdmin(Employee, db, name=_l("Employees"), category=training,
+                                 endpoint="employee"))
+    admin.add_view(CertificateAdmin(Certificate, db, name=_l("Certificates"), category=training,
+                                    endpoint="certificate"))
+    admin.add_view(CompetencyView(name=_l("Competency matrix"), category=training,
+                                  endpoint="competency", url="/admin/competency"))
+    admin.add_view(TrainingRequirementAdmin(TrainingRequirement, db,
+                                            name=_l("Training requirements"), category=training,
+                                            endpoint="training_requirement"))
 
     follow_up = _l("Follow-up service")
     admin.add_view(QueueView(name=_l("Work queue"), category=follow_up, endpoint="queue",

@@ -45,6 +45,9 @@ from .common import (
     SearchLoader,
     advisor_options,
     agent_options,
+    duplicate_error,
+    editing_id,
+    existing_record,
     fresh_options,
     not_negative,
     users_with_role,
@@ -163,17 +166,6 @@ def _mobile_formatter(view, context, model, name):
     return show_mobile(getattr(model, name))
 
 
-def _duplicate_error(message: str, url: str, label: str) -> Markup:
-    return Markup('{} <a href="{}">{}</a>').format(message, url, label)
-
-
-def _existing(model, column, value, editing_id):
-    query = select(model).where(column == value).execution_options(include_deleted=True)
-    if editing_id:
-        query = query.where(model.id != editing_id)
-    return db.session.scalar(query.limit(1))
-
-
 def _maintenance_due_clause(column):
     def clause(value: str):
         today = clock.today()
@@ -290,23 +282,17 @@ class CustomerAdmin(FreshFilterOptions, SecureModelView):
     )
 
     def get_query(self):
-        return super().get_query().options(
-            joinedload(Customer.agent), selectinload(Customer.vehicles)
-        )
+        return super().get_query().options(selectinload(Customer.vehicles))
 
-    def _apply_search(self, query, count_query, joins, count_joins, search):
-        clause = customer_search(search)
-        if clause is not None:
-            query = query.filter(clause)
-            count_query = count_query.filter(clause) if count_query is not None else None
-        return query, count_query, joins, count_joins
+    def search_clause(self, text: str):
+        return customer_search(text)
 
     def validate_form(self, form) -> bool:
         valid = super().validate_form(form)
         if valid and "mobile" in form and form.mobile.data:
-            existing = _existing(Customer, Customer.mobile, form.mobile.data, _editing_id())
+            existing = existing_record(Customer, Customer.mobile, form.mobile.data, editing_id())
             if existing:
-                form.mobile.errors.append(_duplicate_error(
+                form.mobile.errors.append(duplicate_error(
                     _("A customer with this mobile number already exists:"),
                     self.get_url(".archive_view", id=existing.id), existing.name,
                 ))
@@ -433,10 +419,6 @@ class CustomerAdmin(FreshFilterOptions, SecureModelView):
         return pdf_response(data, _("Customer archive") + f"_{customer.name}.pdf")
 
 
-def _editing_id() -> int | None:
-    return request.args.get("id", type=int) if request.endpoint.endswith("edit_view") else None
-
-
 def _customer_or_404() -> Customer:
     customer = db.session.get(Customer, request.args.get("id", type=int) or 0)
     if customer is None:
@@ -490,7 +472,7 @@ class VehicleAdmin(FreshFilterOptions, SecureModelView):
     )
     column_export_list = column_details_list
     column_searchable_list = ("plate_number", "vin", "owner.name")
-    column_sortable_list = ("plate_number", "next_maintenance_date", "current_mileage")
+    column_sortable_list = ("plate_number", "next_maintenance_date")
     column_default_sort = ("id", True)
     column_labels = {
         "plate_number": _l("Plate number"),
@@ -558,9 +540,6 @@ class VehicleAdmin(FreshFilterOptions, SecureModelView):
         ),
     )
 
-    def get_query(self):
-        return super().get_query().options(joinedload(Vehicle.owner))
-
     def create_form(self, obj=None):
         form = super().create_form(obj)
         owner_id = request.args.get("customer_id", type=int)
@@ -568,12 +547,8 @@ class VehicleAdmin(FreshFilterOptions, SecureModelView):
             form.owner.data = db.session.get(Customer, owner_id)
         return form
 
-    def _apply_search(self, query, count_query, joins, count_joins, search):
-        clause = vehicle_search(search)
-        if clause is not None:
-            query = query.filter(clause)
-            count_query = count_query.filter(clause) if count_query is not None else None
-        return query, count_query, joins, count_joins
+    def search_clause(self, text: str):
+        return vehicle_search(text)
 
     def validate_form(self, form) -> bool:
         valid = super().validate_form(form)
@@ -584,10 +559,10 @@ class VehicleAdmin(FreshFilterOptions, SecureModelView):
              _("A vehicle with this plate number already exists:")),
             (form.vin, Vehicle.vin, _("A vehicle with this VIN already exists:")),
         ):
-            existing = field.data and _existing(Vehicle, column, field.data, _editing_id())
+            existing = field.data and existing_record(Vehicle, column, field.data, editing_id())
             if existing:
                 url = url_for("customer.archive_view", id=existing.customer_id)
-                field.errors.append(_duplicate_error(message, url, existing.plate_number))
+                field.errors.append(duplicate_error(message, url, existing.plate_number))
                 valid = False
         return valid
 
@@ -648,7 +623,7 @@ class VisitAdmin(FreshFilterOptions, SecureModelView):
     )
     column_export_list = column_details_list
     column_searchable_list = ("vehicle.plate_number", "customer.name", "customer.mobile")
-    column_sortable_list = ("visited_at", "archive_due_on", "next_maintenance_date")
+    column_sortable_list = ("visited_at", "archive_due_on")
     column_default_sort = ("visited_at", True)
     column_labels = {
         "visited_at": _l("Visit date"),
@@ -746,17 +721,10 @@ class VisitAdmin(FreshFilterOptions, SecureModelView):
     )
 
     def get_query(self):
-        return super().get_query().options(
-            joinedload(Visit.vehicle), joinedload(Visit.customer),
-            joinedload(Visit.advisor), joinedload(Visit.archived_by),
-        )
+        return super().get_query().options(selectinload(Visit.archived_by))
 
-    def _apply_search(self, query, count_query, joins, count_joins, search):
-        clause = visit_search(search)
-        if clause is not None:
-            query = query.filter(clause)
-            count_query = count_query.filter(clause) if count_query is not None else None
-        return query, count_query, joins, count_joins
+    def search_clause(self, text: str):
+        return visit_search(text)
 
     def on_model_change(self, form, model, is_created) -> None:
         # The new visit is in the session already: no flush before it is complete.

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defaultload, joinedload, selectinload
 from wtforms import (
     BooleanField,
     DateField,
@@ -31,7 +31,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from .. import clock, files, followups, rules, settings
+from .. import clock, files, followups, parts, rules, settings
 from ..extensions import db
 from ..models import (
     BELONGINGS,
@@ -43,6 +43,7 @@ from ..models import (
     Customer,
     ExtraWork,
     Handover,
+    PartsOrder,
     Reception,
     StoredFile,
     User,
@@ -50,10 +51,12 @@ from ..models import (
     Visit,
 )
 from ..pdf import pdf_response, render_pdf
+from ..permissions import allowed
 from .archives import VISIT_KIND_LABELS, previous_mileage, vehicle_search
 from .base import SecureModelView, screen
 from .common import OptionFilter
 from .home import DueItem, due_items
+from .parts import STATE_LABELS as ORDER_STATE_LABELS
 
 STEP_LABELS = {
     "covers": _l("Protective covers"),
@@ -373,18 +376,12 @@ class ReceptionAdmin(ChecklistScreen):
     can_view_details = False  # the checklist page is the record
 
     def get_query(self):
-        return super().get_query().options(
-            joinedload(Reception.vehicle), joinedload(Reception.customer),
-            joinedload(Reception.advisor), joinedload(Reception.handover),
-        )
+        return super().get_query().options(selectinload(Reception.handover))
 
-    def _apply_search(self, query, count_query, joins, count_joins, search):
-        clause = vehicle_search(search)
-        if clause is not None:
-            matching = Reception.vehicle_id.in_(select(Vehicle.id).where(clause))
-            query = query.filter(matching)
-            count_query = count_query.filter(matching) if count_query is not None else None
-        return query, count_query, joins, count_joins
+    def search_clause(self, text: str):
+        clause = vehicle_search(text)
+        return None if clause is None else Reception.vehicle_id.in_(
+            select(Vehicle.id).where(clause))
 
     # -- starting ------------------------------------------------------------------------
     @expose("/new/", methods=("GET", "POST"))
@@ -406,7 +403,7 @@ class ReceptionAdmin(ChecklistScreen):
             vehicle_id = request.form.get("vehicle", type=int)
             vehicle = db.session.get(Vehicle, vehicle_id) if vehicle_id else None
             if vehicle is None:
-                vehicle, errors = _new_customer_and_vehicle(request.form)
+                vehicle, errors = new_customer_and_vehicle(request.form)
             if vehicle is not None:
                 reception = start_reception(vehicle, current_user._get_current_object(), kind)
                 db.session.commit()
@@ -426,6 +423,11 @@ class ReceptionAdmin(ChecklistScreen):
 
     def _render_checklist(self, reception, forms=None, damage_form=None):
         forms = forms or {}
+        stock = _parts_stock(reception)
+        if "parts" not in forms:
+            forms["parts"] = _step_form("parts", reception)
+            if reception.parts_in_stock is None:
+                _prefill_parts(forms["parts"], stock["part_orders"])
         for step in STEP_FORMS:
             forms.setdefault(step, _step_form(step, reception))
         missing = [step for step in RECEPTION_STEPS if step not in reception.steps_done]
@@ -435,7 +437,7 @@ class ReceptionAdmin(ChecklistScreen):
             steps=STEP_LABELS, areas=AREA_LABELS, damage_labels=DAMAGE_LABELS,
             belongings=BELONGING_LABELS, warranty=WARRANTY_LABELS, consent=CONSENT_LABELS,
             amendable=AMENDABLE, writable=self.can_edit, visit_kinds=VISIT_KIND_LABELS,
-            handover_view=screen(HandoverAdmin),
+            handover_view=screen(HandoverAdmin), **stock,
         )
 
     @expose("/step/", methods=("POST",))
@@ -621,6 +623,35 @@ class ReceptionAdmin(ChecklistScreen):
         return files.response(stored)
 
 
+def _parts_stock(reception: Reception) -> dict:
+    """The parts step looks up the parts stock: the reception's parts orders, line by
+    line against the stock on hand, and any part by its number or name."""
+    sees = allowed(current_user.role, "parts", "R")
+    term = (request.args.get("part") or "").strip()
+    orders = db.session.scalars(
+        select(PartsOrder).where(PartsOrder.reception_id == reception.id,
+                                 PartsOrder.state != "cancelled")
+        .options(parts.with_lines()).order_by(PartsOrder.id)).all() if sees else []
+    return {
+        "sees_parts": sees, "part_term": term, "part_orders": orders,
+        "found_parts": parts.find_parts(term) if sees and term else [],
+        "may_order_parts": allowed(current_user.role, "parts", "W"),
+        "order_states": ORDER_STATE_LABELS,
+    }
+
+
+def _prefill_parts(form: PartsForm, orders: list[PartsOrder]) -> None:
+    """The parts ordered for this car answer the step: in stock, or what is short."""
+    if not orders:
+        return
+    short = [(line, missing) for order in orders for line, missing in parts.shortfalls(order)
+             if order.state in parts.CHANGEABLE_STATES]
+    form.parts_in_stock.data = "0" if short else "1"
+    form.parts_note.data = "、".join(f"{line.part} × {missing}" for line, missing in short)
+    expected = [order.expected_on for order in orders if order.expected_on]
+    form.parts_expected_on.data = max(expected) if expected and short else None
+
+
 def _decimal(raw) -> Decimal | None:
     try:
         value = Decimal(str(raw).strip())
@@ -651,7 +682,7 @@ def _file_belongs_to_a_checklist(stored: StoredFile) -> bool:
     return False
 
 
-def _new_customer_and_vehicle(form) -> tuple[Vehicle | None, dict]:
+def new_customer_and_vehicle(form) -> tuple[Vehicle | None, dict]:
     """A walk-in customer's record and car, made in place (duplicates refused)."""
     errors = {}
     name = (form.get("name") or "").strip()
@@ -854,8 +885,8 @@ class HandoverAdmin(ChecklistScreen):
 
     def get_query(self):
         return super().get_query().options(
-            joinedload(Handover.reception).joinedload(Reception.vehicle),
-            joinedload(Handover.reception).joinedload(Reception.customer),
+            defaultload(Handover.reception).selectinload(Reception.vehicle),
+            defaultload(Handover.reception).selectinload(Reception.customer),
         )
 
     @expose("/edit/", methods=("GET", "POST"))

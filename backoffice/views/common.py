@@ -1,9 +1,11 @@
 """Building blocks the screens share: record pickers, list filters, form validators."""
-from flask import has_request_context
+from flask import has_request_context, request
 from flask_admin.contrib.sqla import filters
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from sqlalchemy import select
 from wtforms.validators import ValidationError
 
 from ..extensions import db
@@ -93,3 +95,19 @@ def advisor_options():
     return [(str(u.id), u.display_name) for u in users_with_role("service_advisor")]
 
 
+def editing_id() -> int | None:
+    """The id of the record the edit form is for; None on the create form."""
+    return request.args.get("id", type=int) if request.endpoint.endswith("edit_view") else None
+
+
+def existing_record(model, column, value, editing: int | None):
+    """Another record (deleted ones too) that has `value` in a unique column."""
+    query = select(model).where(column == value).execution_options(include_deleted=True)
+    if editing:
+        query = query.where(model.id != editing)
+    return db.session.scalar(query.limit(1))
+
+
+def duplicate_error(message: str, url: str, label: str) -> Markup:
+    """A form error that links to the record holding the value already."""
+    return Markup('{} <a href="{}">{}</a>').format(message, url, label)

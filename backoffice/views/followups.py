@@ -15,7 +15,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import and_, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload, undefer
 from wtforms import BooleanField, SelectMultipleField, validators, widgets
 from wtforms.validators import ValidationError
 
@@ -52,6 +52,7 @@ from .home import DueItem, due_items
 CALL_KIND_LABELS = {
     "first": _l("First follow-up call"), "second": _l("Second follow-up call"),
     "notice": _l("Event notice"), "inquiry": _l("Inquiry"), "complaint": _l("Complaint call"),
+    "no_show": _l("Missed appointment call"),
 }
 DIRECTION_LABELS = {"out": _l("Outgoing"), "in": _l("Incoming")}
 REACHED_LABELS = {
@@ -112,6 +113,15 @@ def _customer_link(view, context, model, name):
     return Markup('<a href="{}">{}</a>').format(
         url_for("customer.archive_view", id=model.customer_id), model.customer.name
     )
+
+
+def customers_rows(customer_id):
+    """A list's search_clause: the rows of the customers the search finds (indexed)."""
+    def search_clause(view, text: str):
+        clause = customer_search(text)
+        return None if clause is None else customer_id.in_(select(Customer.id).where(clause))
+
+    return search_clause
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -241,20 +251,7 @@ class FollowUpCallAdmin(FreshFilterOptions, SecureModelView):
                                 Vehicle.plate_number),
     }
 
-    def get_query(self):
-        return super().get_query().options(
-            joinedload(FollowUpCall.customer), joinedload(FollowUpCall.vehicle),
-            joinedload(FollowUpCall.agent),
-        )
-
-    def _apply_search(self, query, count_query, joins, count_joins, search):
-        clause = customer_search(search)
-        if clause is not None:
-            customers = select(Customer.id).where(clause)
-            query = query.filter(FollowUpCall.customer_id.in_(customers))
-            if count_query is not None:
-                count_query = count_query.filter(FollowUpCall.customer_id.in_(customers))
-        return query, count_query, joins, count_joins
+    search_clause = customers_rows(FollowUpCall.customer_id)
 
     def get_edit_form(self):
         """Recording a planned call: who, why and when are set; how it went is asked."""
@@ -594,18 +591,7 @@ class ComplaintAdmin(FreshFilterOptions, SecureModelView):
         form.answered.data = item.answered_at is not None
         form.close.data = item.closed_at is not None
 
-    def get_query(self):
-        return super().get_query().options(
-            joinedload(Complaint.customer), joinedload(Complaint.owner)
-        )
-
-    def _apply_search(self, query, count_query, joins, count_joins, search):
-        clause = customer_search(search)
-        if clause is not None:
-            customers = Complaint.customer_id.in_(select(Customer.id).where(clause))
-            query = query.filter(customers)
-            count_query = count_query.filter(customers) if count_query is not None else None
-        return query, count_query, joins, count_joins
+    search_clause = customers_rows(Complaint.customer_id)
 
     def on_model_change(self, form, model, is_created) -> None:
         for extra in ("answered", "close"):
@@ -660,6 +646,7 @@ class LetterAdmin(SecureModelView):
                            "sent_on", "sender", "event", "call", "complaint")
     column_export_list = column_details_list
     column_searchable_list = ("customer.name", "customer.mobile")
+    search_clause = customers_rows(Letter.customer_id)
     column_sortable_list = ("due_on", "sent_on")
     column_default_sort = ("id", True)
     column_labels = {
@@ -704,8 +691,7 @@ class LetterAdmin(SecureModelView):
 
     def get_query(self):
         return super().get_query().options(
-            joinedload(Letter.customer), joinedload(Letter.sender),
-            joinedload(Letter.invitation).joinedload(Invitation.event),
+            selectinload(Letter.invitation).selectinload(Invitation.event),
         )
 
     def on_model_change(self, form, model, is_created) -> None:
@@ -817,14 +803,13 @@ class EventAdmin(SecureModelView):
         "send_letters": _l("Send a letter after each notice call"), "invited": _l("Invited"),
     }
     column_choices = {"kind": list(EVENT_KIND_LABELS.items())}
-    column_formatters = {
-        "invited": lambda v, c, m, n: db.session.scalar(
-            select(func.count()).select_from(Invitation).where(Invitation.event_id == m.id)
-        ),
-    }
+    column_formatters = {"invited": lambda v, c, m, n: m.invited_count}
     column_formatters_detail = column_formatters
     column_formatters_export = column_formatters
     details_template = "followups/event_details.html"
+
+    def get_query(self):
+        return super().get_query().options(undefer(Event.invited_count))
     form_columns = ("name", "kind", "event_on", "place", "content", "send_letters")
     form_choices = column_choices
     form_args = {

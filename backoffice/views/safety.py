@@ -15,7 +15,7 @@ from flask_wtf.file import FileField
 from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 from wtforms import validators
 from wtforms.validators import ValidationError
 
@@ -203,10 +203,7 @@ class SafetyInspectionAdmin(SecureModelView):
     can_view_details = False  # the inspection's own page is its record
 
     def get_query(self):
-        return super().get_query().options(
-            joinedload(SafetyInspection.template), joinedload(SafetyInspection.inspector),
-            selectinload(SafetyInspection.answers),
-        )
+        return super().get_query().options(selectinload(SafetyInspection.answers))
 
     @expose("/new/", methods=("GET", "POST"))
     def create_view(self):
@@ -406,8 +403,7 @@ class HazardAdmin(FreshFilterOptions, SecureModelView):
     }
 
     def get_query(self):
-        return super().get_query().options(
-            joinedload(Hazard.responsible), joinedload(Hazard.inspection))
+        return super().get_query().options(selectinload(Hazard.inspection))
 
     def _apply_sorting(self, query, joins, sort_column, sort_desc):
         if sort_column is None:  # unsorted: the hazards still open first, by deadline

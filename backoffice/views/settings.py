@@ -23,6 +23,9 @@ class SettingsView(SecureBaseView):
                     errors[key] = _("A whole number from %(low)d to %(high)d.",
                                     low=spec.minimum, high=spec.maximum)
                 values[key] = raw
+            if not errors and not rules.day_slots({k: int(v) for k, v in values.items()}):
+                errors["closing_hour"] = _("No appointment slot fits between the opening and "
+                                           "closing hours.")
             if not errors:
                 self._save(values)
                 flash(_("The settings were saved."), "success")

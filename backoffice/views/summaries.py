@@ -19,7 +19,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 from wtforms import DateField, HiddenField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, ValidationError
 
@@ -208,9 +207,6 @@ class SummaryAdmin(SecureModelView):
         filters.FilterEqual(Summary.period, _l("Summary type"),
                             options=list(PERIOD_LABELS.items())),
     )
-
-    def get_query(self):
-        return super().get_query().options(joinedload(Summary.filed_by))
 
     def get_create_form(self):
         return SummaryCreateForm

@@ -1,0 +1,260 @@
+"""Guards that keep lists, searches, archives and home pages fast with millions of rows,
+without timing anything: bounded SQL per page whatever the rows shown (an N+1 fails
+here), an index behind every searched, filtered or sorted column of the big tables,
+capped counts, streamed exports; and the scale data itself is valid."""
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+from flask_admin.model import filters
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import ColumnProperty
+
+from backoffice import clock, rules, scale
+from backoffice.extensions import db
+from backoffice.models import (
+    AuditLog,
+    Customer,
+    FollowUpCall,
+    SafetyInspection,
+    Vehicle,
+    Visit,
+)
+from backoffice.permissions import ROLES
+from backoffice.views.base import SecureModelView
+from backoffice.views.common import OptionFilter
+
+from .factories import SAMPLES, make_call, make_customer, make_vehicle, make_visit
+from .test_permissions import SCREENS
+
+# Tables that grow with the years (scale.SCALES and what each visit adds); a screen on
+# one of them must search through indexes. The others hold a shop's reference data
+# (users, templates, equipment, plans...): hundreds of rows at most.
+BIG_TABLES = {
+    "customer", "vehicle", "visit", "follow_up_call", "complaint", "letter", "reception",
+    "handover", "safety_inspection", "audit_log",
+}
+MAX_LIST_QUERIES = 12
+
+
+@contextmanager
+def counted():
+    """The SQL statements the block sends, as a list of strings."""
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def list_queries(client, url: str) -> list[str]:
+    with counted() as statements:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return statements
+
+
+# -- bounded queries ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("endpoint", "area", "view"), SCREENS, ids=[s[0] for s in SCREENS])
+def test_a_list_page_runs_the_same_queries_for_2_rows_or_8(app, client, auth, endpoint, area,
+                                                           view):
+    """An N+1 (a lazy load per row) makes the second count larger than the first."""
+    SAMPLES[endpoint]()
+    SAMPLES[endpoint]()
+    auth.login_as("admin")
+    url = f"/admin/{endpoint}/"
+    client.get(url)  # the first request of a process loads what it caches
+    few = list_queries(client, url)
+    for _ in range(6):
+        SAMPLES[endpoint]()
+    many = list_queries(client, url)
+    assert len(many) == len(few), "\n".join(many)
+    assert len(many) <= MAX_LIST_QUERIES, "\n".join(many)
+
+
+def test_searches_run_a_bounded_number_of_queries(app, client, auth):
+    for n in range(8):
+        owner = make_customer(name=f"王{n}号", mobile=f"1380013{n:04d}")
+        make_call(make_vehicle(owner=owner).owner)
+    auth.login_as("admin")
+    for url in ("/admin/customer/?search=13800130007", "/admin/customer/?search=0007",
+                "/admin/customer/?search=王", "/admin/vehicle/?search=粤B",
+                "/admin/follow_up_call/?search=王", "/admin/visit/?search=王"):
+        client.get(url)
+        assert len(list_queries(client, url)) <= MAX_LIST_QUERIES, url
+
+
+def test_the_customer_archive_page_does_not_grow_with_its_visits(app, client, auth):
+    customer = make_customer()
+    vehicle = make_vehicle(owner=customer)
+    make_visit(vehicle)
+    auth.login_as("admin")
+    url = f"/admin/customer/archive/?id={customer.id}"
+    client.get(url)
+    few = list_queries(client, url)
+    for _ in range(6):
+        make_call(customer, visit=make_visit(make_vehicle(owner=customer)))
+    many = list_queries(client, url)
+    assert len(many) == len(few), "\n".join(many)
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_home_pages_run_a_bounded_number_of_queries(app, client, auth, role):
+    for _ in range(3):
+        make_call()
+    auth.login_as(role)
+    client.get("/admin/")
+    statements = list_queries(client, "/admin/")
+    assert len(statements) <= 30, "\n".join(statements)
+
+
+# -- counts and exports ---------------------------------------------------------------------------
+
+def test_list_counts_stop_at_the_cap(app, client, auth):
+    app.config["LIST_COUNT_CAP"] = 5
+    for _ in range(7):
+        make_customer()
+    auth.login_as("admin")
+    html = client.get("/admin/customer/").get_data(as_text=True)
+    assert "(5+)" in html
+    make_customer().soft_delete(clock.now())
+    db.session.commit()
+    app.config["LIST_COUNT_CAP"] = 100
+    html = client.get("/admin/customer/").get_data(as_text=True)
+    assert "(7)" in html  # exact below the cap, the deleted one not counted
+
+
+@pytest.mark.parametrize(("endpoint", "area", "view"), SCREENS, ids=[s[0] for s in SCREENS])
+def test_every_list_works_in_the_stock_baseline(app, client, auth, endpoint, area, view):
+    """The benchmark's baseline joins the shown relations: no view may load them otherwise."""
+    app.config["STOCK_LISTS"] = True
+    SAMPLES[endpoint]()
+    auth.login_as("admin")
+    assert client.get(f"/admin/{endpoint}/").status_code == 200
+
+
+def test_the_stock_baseline_counts_and_searches_like_flask_admin(app, client, auth):
+    """The benchmark's baseline mode: an exact count, and LIKE '%x%' search."""
+    app.config["STOCK_LISTS"] = True
+    make_customer(name="李四", mobile="13900001234")
+    auth.login_as("admin")
+    statements = list_queries(client, "/admin/customer/?search=900001")
+    assert any("count(" in s.lower() and "LIKE" in s.upper() for s in statements)
+    assert "李四" in client.get("/admin/customer/?search=900001").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_exports_stream(app, client, auth, kind):
+    make_call()
+    auth.login_as("admin")
+    response = client.get(f"/admin/follow_up_call/export/{kind}/")
+    assert response.status_code == 200
+    # Sent as it is made (no length known up front), not held whole in memory first.
+    assert "Content-Length" not in response.headers
+    assert len(response.get_data()) > 100
+
+
+# -- indexes -------------------------------------------------------------------------------------
+
+def _indexed(column: sa.Column, alongside: set) -> bool:
+    """An index, unique constraint or the primary key starts with the column, or with
+    columns the same list filters on and then the column."""
+    table = column.table
+    keys = [list(index.columns) for index in table.indexes]
+    keys += [list(c.columns) for c in table.constraints
+             if isinstance(c, sa.UniqueConstraint | sa.PrimaryKeyConstraint)]
+    keys += [[c] for c in table.columns if c.unique]
+    for key in keys:
+        names = [c.name for c in key]
+        if column.name in names and set(names[:names.index(column.name)]) <= alongside:
+            return True
+    return False
+
+
+def _few_values(flt) -> bool:
+    """A filter offering a handful of fixed choices (a kind, a state, yes or no). These
+    need no index of their own: the list walks the index of its sort order and skips
+    the rows that don't match, while an index on a column of five values would make
+    SQLite fetch and sort every matching row (hundreds of thousands) for one page."""
+    return bool(getattr(flt, "options", None)) or isinstance(
+        flt, filters.BaseBooleanFilter | OptionFilter)
+
+
+def _columns_used(view: SecureModelView):
+    """(what, column attribute) of what a list sorts, filters (on free values) or searches."""
+    model = view.model
+    for name in view.column_sortable_list or ():
+        yield "sorted", name[1] if isinstance(name, tuple) else getattr(model, name)
+    if view.column_default_sort:
+        sort = view.column_default_sort
+        yield "sorted", getattr(model, sort[0] if isinstance(sort, tuple) else sort)
+    for flt in view.column_filters or ():
+        if isinstance(flt, str):
+            yield "filtered", getattr(model, flt)
+        elif not _few_values(flt):
+            yield "filtered", flt.column
+    if view.search_clause is None:
+        for name in view.column_searchable_list or ():
+            yield "searched", getattr(model, name, None)
+
+
+def _column(attribute) -> sa.Column | None:
+    prop = getattr(attribute, "property", None)
+    return prop.columns[0] if isinstance(prop, ColumnProperty) else None
+
+
+@pytest.mark.parametrize(("endpoint", "area", "view"), SCREENS, ids=[s[0] for s in SCREENS])
+def test_every_sorted_filtered_or_searched_column_of_a_big_table_is_indexed(
+        endpoint, area, view):
+    if view.model.__table__.name not in BIG_TABLES:
+        return
+    assert view.search_clause is not None or not view.column_searchable_list, (
+        f"{endpoint} searches a big table with LIKE: give it a search_clause (search.py)")
+    alongside = {flt.column.name for flt in view.column_filters or ()
+                 if not isinstance(flt, str) and _column(flt.column) is not None}
+    missing = []
+    for what, attribute in _columns_used(view):
+        column = _column(attribute)
+        if column is None or column.table.name not in BIG_TABLES:
+            continue  # a relation, or another (small) table's column
+        if not _indexed(column, alongside):
+            missing.append(f"{what} {column.table.name}.{column.name}")
+    assert not missing, f"{endpoint}: no index for " + ", ".join(missing)
+
+
+# -- the scale data --------------------------------------------------------------------------------
+
+def test_the_scale_data_is_valid_and_complete(app, runner):
+    result = runner.invoke(args=["seed-demo", "--scale", "test"])
+    assert result.exit_code == 0, result.output
+    sizes = scale.SCALES["test"]
+    count = lambda model: db.session.scalar(select(func.count()).select_from(model))  # noqa: E731
+    assert count(Customer) == sizes["customers"]
+    assert count(Vehicle) == sizes["vehicles"]
+    assert count(Visit) >= sizes["visits"]  # and the demo receptions' own
+    assert count(FollowUpCall) >= sizes["calls"]  # and the demo's own
+    assert count(SafetyInspection) == sizes["inspections"]
+    for vehicle in db.session.scalars(select(Vehicle).limit(200)):
+        assert rules.normalize_plate(vehicle.plate_number) == vehicle.plate_number
+        assert rules.is_valid_vin(vehicle.vin), vehicle.vin
+        assert vehicle.plate_reversed == vehicle.plate_number[::-1]
+    for customer in db.session.scalars(select(Customer).limit(200)):
+        assert rules.is_valid_mobile(customer.mobile), customer.mobile
+        assert customer.mobile_reversed == customer.mobile[::-1]
+    visit = db.session.scalars(select(Visit).order_by(Visit.id.desc()).limit(1)).one()
+    assert visit.customer_id == visit.vehicle.customer_id
+    assert visit.archive_due_on == rules.archive_due(visit.visited_at.date())
+    audited = db.session.scalar(select(AuditLog).where(AuditLog.model == "follow_up_call",
+                                                       AuditLog.record_id == "*"))
+    assert audited.changes == {"bulk_rows": sizes["calls"]}
+    # New rows still get fresh ids after the explicit ones (PostgreSQL's sequences).
+    assert make_customer().id == sizes["customers"] + 1
+    again = runner.invoke(args=["seed-demo", "--scale", "test"])
+    assert again.exit_code != 0
+    assert "需要一个空数据库" in again.output
