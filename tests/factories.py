@@ -192,6 +192,7 @@ def make_reception(vehicle: Vehicle | None = None, *, complete: bool = True,
             estimate_amount=Decimal("680.00"), promised_at=now + timedelta(hours=4),
         )
     reception = Reception(**{**values, **fields})
+    db.session.add_all([visit, reception])
     if signed:
         stored = StoredFile(purpose="signature", mimetype="image/png", size=len(PNG),
                             sha256="0" * 64, data=PNG)
@@ -199,7 +200,6 @@ def make_reception(vehicle: Vehicle | None = None, *, complete: bool = True,
         db.session.flush()
         reception.signature_id, reception.signed_at = stored.id, now
         reception.signed_by_name = vehicle.owner.name
-    db.session.add_all([visit, reception])
     db.session.commit()
     return reception
 
@@ -415,6 +415,7 @@ def make_parts_order(lines=(), customer=None, **fields):
     values = {"customer": customer, "vehicle": customer.vehicles[0] if customer.vehicles
               else None, "ordered_on": clock.today()}
     order = PartsOrder(**(values | fields))
+    db.session.add(order)
     for part, quantity in lines:
         order.lines.append(PartsOrderLine(part=part, quantity=quantity, unit_price=part.price))
     return _add(order)
