@@ -39,7 +39,7 @@ from ..security import safe_next_url
 from .archives import VISIT_KIND_LABELS, customer_search, show_mobile, vehicle_search
 from .base import STALE_MESSAGE, FreshFilterOptions, SecureBaseView, SecureModelView, screen
 from .checklists import new_customer_and_vehicle, start_reception
-from .common import OptionFilter, advisor_options, users_with_role
+from .common import OptionFilter, advisor_options, badge, users_with_role
 from .followups import STAGE_LABELS
 from .home import DueItem, due_items
 
@@ -75,8 +75,7 @@ def slot_label(start) -> str:
 
 
 def _badge(status: str) -> Markup:
-    return Markup('<span class="badge badge-{}">{}</span>').format(
-        STATUS_BADGES[status], STATUS_LABELS[status])
+    return badge(STATUS_BADGES[status], STATUS_LABELS[status])
 
 
 def _confirmation_text(model: Appointment) -> tuple[str, str | None]:

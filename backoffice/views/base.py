@@ -56,6 +56,7 @@ from ..extensions import db
 from ..formatting import content_disposition, escape_formula, format_date, format_datetime
 from ..models import SoftDeleteMixin, VersionMixin
 from ..permissions import allowed
+from .common import label
 
 log = logging.getLogger(__name__)
 
@@ -309,15 +310,33 @@ class SecureModelView(Guarded, ModelView):
     def render(self, template, **kwargs):
         if template == self.list_template and "return_url" in kwargs:
             back = kwargs["return_url"]
-            # What every row's buttons share, made once (backoffice_list.html).
-            kwargs["row_urls"] = {
+            # What every row's checkbox and buttons share, made (and translated) once
+            # per page, not once per row (backoffice_list.html).
+            kwargs["row_shared"] = {
                 "details": self.get_url(".details_view", url=back),
                 "edit": self.get_url(".edit_view", url=back),
                 "delete": self.get_url(".delete_view"),
                 "csrf": generate_csrf(),
                 "confirm": fa_gettext("Are you sure you want to delete this record?"),
+                "select": fa_gettext("Select record"),
+                "delete_title": fa_gettext("Delete Record"),
+                "titles": {action.template_name: str(action.title or "")
+                           for action in kwargs.get("list_row_actions", ())
+                           if hasattr(action, "template_name")},
             }
         return super().render(template, **kwargs)
+
+    def _get_list_value(self, context, model, name, column_formatters, column_type_formatters):
+        choices = self._column_choices_map.get(name)
+        if not choices or name in column_formatters:
+            return super()._get_list_value(context, model, name, column_formatters,
+                                           column_type_formatters)
+        # A choice's label, translated once per page rather than once per row.
+        text = choices.get(self._get_field_value(model, name))
+        if text is None:
+            return super()._get_list_value(context, model, name, column_formatters,
+                                           column_type_formatters)
+        return label(text)
 
     def scaffold_auto_joins(self):
         self._shown_relations = super().scaffold_auto_joins()

@@ -1,5 +1,6 @@
-"""Building blocks the screens share: record pickers, list filters, form validators."""
-from flask import has_request_context, request
+"""Building blocks the screens share: record pickers, list filters, form validators,
+labels and badges."""
+from flask import g, has_request_context, request
 from flask_admin.contrib.sqla import filters
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_babel import gettext as _
@@ -111,3 +112,17 @@ def existing_record(model, column, value, editing: int | None):
 def duplicate_error(message: str, url: str, label: str) -> Markup:
     """A form error that links to the record holding the value already."""
     return Markup('{} <a href="{}">{}</a>').format(message, url, label)
+
+
+def label(text) -> str:
+    """A (lazy) label as text, translated once per request: a list shows the same
+    few labels on every row."""
+    labels = g.setdefault("labels", {})
+    done = labels.get(id(text))
+    if done is None:
+        done = labels[id(text)] = str(text)
+    return done
+
+
+def badge(css: str, text) -> Markup:
+    return Markup('<span class="badge badge-{}">{}</span>').format(css, label(text))

@@ -46,7 +46,7 @@ from .archives import (
     vehicle_search,
 )
 from .base import FreshFilterOptions, SecureBaseView, SecureModelView, screen
-from .common import OptionFilter, SearchLoader, agent_options, fresh_options, users_with_role
+from .common import OptionFilter, SearchLoader, agent_options, badge, fresh_options, users_with_role
 from .home import DueItem, due_items
 
 CALL_KIND_LABELS = {
@@ -97,10 +97,6 @@ assert set(TOPIC_LABELS) == set(TALKING_POINTS)
 SUPERVISORS = frozenset({"supervisor", "admin"})
 
 
-def _badge(css: str, text) -> Markup:
-    return Markup('<span class="badge badge-{}">{}</span>').format(css, text)
-
-
 def _user_name(attribute: str):
     def formatter(view, context, model, name):
         user = getattr(model, attribute)
@@ -135,7 +131,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 def _call_state_formatter(view, context, model, name):
     state = followups.call_state(model, clock.today())
-    return _badge(_CALL_STATE_BADGES[state], CALL_STATE_LABELS[state])
+    return badge(_CALL_STATE_BADGES[state], CALL_STATE_LABELS[state])
 
 
 def _topics_formatter(view, context, model, name):
@@ -488,11 +484,11 @@ def _item_flags(view, context, model, name):
     today = clock.today()
     flags = []
     if followups.is_escalated(model, today):
-        flags.append(_badge("danger", _("Reported to the supervisor")))
+        flags.append(badge("danger", _("Reported to the supervisor")))
     if followups.answer_late(model, today):
-        flags.append(_badge("warning", _("Customer not answered the same day")))
+        flags.append(badge("warning", _("Customer not answered the same day")))
     if model.closed_at is None and model.due_on and today > model.due_on:
-        flags.append(_badge("danger", _("Past its deadline")))
+        flags.append(badge("danger", _("Past its deadline")))
     return Markup(" ").join(flags)
 
 

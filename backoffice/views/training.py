@@ -47,7 +47,7 @@ from ..pdf import pdf_response, render_pdf
 from ..permissions import allowed
 from ..search import starts_with
 from .base import STALE_MESSAGE, FreshFilterOptions, SecureBaseView, SecureModelView, screen
-from .common import OptionFilter, SearchLoader, fresh_options
+from .common import OptionFilter, SearchLoader, badge, fresh_options
 from .followups import MultiCheckboxField
 from .home import DueItem, due_items
 
@@ -113,12 +113,8 @@ _XLSX_FILLS = {
 }
 
 
-def _badge(css: str, text) -> Markup:
-    return Markup('<span class="badge badge-{}">{}</span>').format(css, text)
-
-
 def status_badge(status: str) -> Markup:
-    return _badge(STATUS_BADGES[status], STATUS_LABELS[status])
+    return badge(STATUS_BADGES[status], STATUS_LABELS[status])
 
 
 def requirement_label(req: training.Requirement) -> str:
@@ -284,7 +280,7 @@ def _training_summary(view, context, model, name):
     if assessment is None or model.id not in assessment.trainings:
         return ""
     counts = assessment.counts(model.id)
-    shown = [_badge(STATUS_BADGES[s], f"{STATUS_LABELS[s]} {counts[s]}")
+    shown = [badge(STATUS_BADGES[s], f"{STATUS_LABELS[s]} {counts[s]}")
              for s in ("missing", "expired", "due_soon") if counts[s]]
     return Markup(" ").join(shown) if shown else status_badge("valid")
 
