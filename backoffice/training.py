@@ -270,7 +270,9 @@ def assess(employees: list[Employee], today: date | None = None, config=None) ->
     ids = [e.id for e in employees]
     if not ids:
         return result
-    done = defaultdict(list)  # employee id -> [(kind, title, held_on)] of passed trainings
+    # The newest passed training per (employee, kind, title), and per (employee, kind)
+    # under the title None: what a requirement with or without a title asks for.
+    latest: dict[tuple, date] = {}
     passed = or_(Attendance.passed.is_(True),
                  and_(Attendance.passed.is_(None), TrainingSession.pass_mark.is_(None)))
     for employee_id, kind, title, held_on in db.session.execute(
@@ -280,17 +282,18 @@ def assess(employees: list[Employee], today: date | None = None, config=None) ->
         .where(Attendance.employee_id.in_(ids), TrainingSession.deleted_at.is_(None),
                TrainingSession.held_on <= today, passed)
     ):
-        done[employee_id].append((kind, (title or "").strip(), held_on))
+        for key in ((employee_id, kind, None), (employee_id, kind, (title or "").strip())):
+            if key not in latest or latest[key] < held_on:
+                latest[key] = held_on
     default_days = rules.setting(config, "onboarding_days")
     for employee in employees:
         cells = {}
         for req in result.requirements:
             if not req.applies_to(employee):
                 continue
-            dates = [d for kind, title, d in done[employee.id]
-                     if kind == req.kind and (req.title is None or title == req.title)]
-            cells[req.key] = requirement_cell(req, employee.hired_on, max(dates, default=None),
-                                              today, default_days)
+            cells[req.key] = requirement_cell(
+                req, employee.hired_on, latest.get((employee.id, req.kind, req.title)), today,
+                default_days)
         result.trainings[employee.id] = cells
     certificates = current_certificates(db.session.scalars(
         select(Certificate).where(Certificate.employee_id.in_(ids))

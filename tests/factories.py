@@ -111,6 +111,12 @@ def make_call(customer: Customer | None = None, **fields) -> FollowUpCall:
     return call
 
 
+def sample_call() -> int:
+    """A first call with every relation the register shows or exports filled in."""
+    visit = make_visit()
+    return make_call(visit.customer, vehicle=visit.vehicle, visit=visit).id
+
+
 def make_complaint(**fields) -> Complaint:
     values = {"customer": fields.pop("customer", None) or make_customer(), "kind": "complaint",
               "summary": "空调异味", "opened_on": clock.today(), "severity": "medium"}
@@ -229,7 +235,7 @@ SAMPLES = {
     "customer": lambda: make_customer().id,
     "vehicle": lambda: make_vehicle().id,
     "visit": lambda: make_visit().id,
-    "follow_up_call": lambda: make_call().id,
+    "follow_up_call": sample_call,
     "complaint": lambda: make_complaint().id,
     "letter": sample_letter,
     "event": lambda: make_event().id,

@@ -50,6 +50,26 @@ def test_menu_shows_only_screens_the_role_may_open(client, auth):
     assert "/admin/user/" not in html
 
 
+def test_the_menu_is_made_once_per_role_screen_and_language(app, client, auth):
+    """The menu is cached: what one role, screen or language was shown never leaks into
+    another's, and the active screen is marked."""
+    active = re.compile(r'class="dropdown-item active[^"]*" href="([^"?]+)"')  # not the pager
+    auth.login_as("manager")
+    client.get("/admin/customer/")
+    html = client.get("/admin/customer/").get_data(as_text=True)
+    assert active.findall(html) == ["/admin/customer/"]
+    assert "/admin/user/" not in html
+    assert active.findall(client.get("/admin/visit/").get_data(as_text=True)) == ["/admin/visit/"]
+    client.get("/lang/en")
+    assert re.search(r">\s*Customers</a>", client.get("/admin/customer/").get_data(as_text=True))
+    auth.logout()
+    auth.login_as("admin")
+    html = client.get("/admin/customer/").get_data(as_text=True)
+    assert "/admin/user/" in html
+    assert re.search(r">\s*Users</a>", html)  # the language stays with the browser
+    assert len(app.extensions["backoffice_menus"]) == 4
+
+
 def test_language_switch_to_english_and_back(client, auth):
     make_user("admin")
     auth.login("admin")

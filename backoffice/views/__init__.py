@@ -42,6 +42,7 @@ from ..models import (
 from .appointments import AppointmentAdmin, PreparationView, ScheduleView
 from .archives import CustomerAdmin, VehicleAdmin, VisitAdmin
 from .audit import AuditLogAdmin
+from .base import main_menu
 from .checklists import HandoverAdmin, ReceptionAdmin
 from .followups import (
     ComplaintAdmin,
@@ -86,6 +87,8 @@ def init_admin(app: Flask) -> Admin:
         # Our admin.po fills the gaps in Flask-Admin's own Chinese catalog.
         translations_path=str(Path(app.root_path) / "translations"),
     )
+    app.extensions["backoffice_menus"] = {}
+    app.jinja_env.globals["main_menu"] = main_menu
     archives = _l("Customer archives")
     admin.add_view(CustomerAdmin(Customer, db, name=_l("Customers"), category=archives,
                                  endpoint="customer"))

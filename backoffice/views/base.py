@@ -20,6 +20,7 @@ from flask import (
     flash,
     has_request_context,
     redirect,
+    render_template_string,
     request,
     stream_with_context,
     url_for,
@@ -35,16 +36,18 @@ from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.contrib.sqla.validators import Unique
 from flask_admin.model import filters, typefmt
 from flask_admin.model.form import converts
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from sqlalchemy import func, literal_column, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Query, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -120,6 +123,21 @@ def screen(view_class):
     return next(v for v in current_app.extensions["admin"][0]._views if isinstance(v, view_class))
 
 
+_MENU = "{% import 'admin/layout.html' as layout with context %}{{ layout.menu() }}"
+
+
+def main_menu(admin_view) -> Markup:
+    """Flask-Admin's main menu, rendered once per role, language and current screen (it
+    asks every screen whether the role may open it), then reused."""
+    key = (current_user.role, str(get_locale()), request.script_root, admin_view.endpoint)
+    menus = current_app.extensions["backoffice_menus"]
+    html = menus.get(key)
+    if html is None:  # the template escapes what it shows (Flask autoescapes strings)
+        html = render_template_string(_MENU, admin_view=admin_view)
+        html = menus[key] = Markup(html)  # noqa: S704
+    return html
+
+
 class SecureBaseView(Guarded, BaseView):
     """A custom (non-CRUD) page of an area."""
 
@@ -132,8 +150,11 @@ def _datetime_formatter(view, value, name):
     return format_datetime(value)
 
 
+YES_NO = {True: _l("Yes"), False: _l("No")}
+
+
 def _bool_export_formatter(view, value, name):
-    return _("Yes") if value else _("No")
+    return label(YES_NO[bool(value)])
 
 
 # datetime first: a datetime is a date too, and the first isinstance match wins.
@@ -306,6 +327,8 @@ class SecureModelView(Guarded, ModelView):
 
     # -- lists at scale ---------------------------------------------------------
     _shown_relations = ()
+    # Relations the screen's get_query joins and loads itself (contains_eager).
+    joined_relations: tuple[str, ...] = ()
 
     def render(self, template, **kwargs):
         if template == self.list_template and "return_url" in kwargs:
@@ -543,7 +566,15 @@ class SecureModelView(Guarded, ModelView):
             0, sort[0] if sort else None, args.sort_desc, args.search, args.filters,
             execute=False, page_size=self.export_max_rows or 0,
         )
-        return query.yield_per(500)
+        # The relations the export shows beyond the list's: one IN query per 500 rows
+        # each, not one query per row.
+        relations = sa_inspect(self.model).relationships
+        shown = {relation.key for relation in self._shown_relations} | set(self.joined_relations)
+        exported = {name.split(".")[0] for name, _label in self._export_columns}
+        return query.options(*(
+            selectinload(getattr(self.model, name))
+            for name in sorted(exported.intersection(relations.keys()) - shown)
+        )).yield_per(500)
 
     def _csv_lines(self):
         # The query is made here, as the rows stream: the request has ended by then and
@@ -588,9 +619,10 @@ class SecureModelView(Guarded, ModelView):
             return self.get_export_value(model, name)
         value = self._get_field_value(model, name)
         if name in self._column_choices_map:
-            value = self._column_choices_map[name].get(value, value)
+            choice = self._column_choices_map[name].get(value)
+            value = value if choice is None else label(choice)
         if isinstance(value, bool):
-            return _("Yes") if value else _("No")
+            return label(YES_NO[value])
         if isinstance(value, datetime):
             local = value.astimezone(clock.local_tz()).replace(tzinfo=None)
             cell = WriteOnlyCell(sheet, value=local)

@@ -115,8 +115,10 @@ def duplicate_error(message: str, url: str, label: str) -> Markup:
 
 
 def label(text) -> str:
-    """A (lazy) label as text, translated once per request: a list shows the same
-    few labels on every row."""
+    """A lazy label (a module's constant) as text, translated once per request: a list
+    shows the same few labels on every row."""
+    if isinstance(text, str):
+        return text
     labels = g.setdefault("labels", {})
     done = labels.get(id(text))
     if done is None:

@@ -46,7 +46,15 @@ from .archives import (
     vehicle_search,
 )
 from .base import FreshFilterOptions, SecureBaseView, SecureModelView, screen
-from .common import OptionFilter, SearchLoader, agent_options, badge, fresh_options, users_with_role
+from .common import (
+    OptionFilter,
+    SearchLoader,
+    agent_options,
+    badge,
+    fresh_options,
+    label,
+    users_with_role,
+)
 from .home import DueItem, due_items
 
 CALL_KIND_LABELS = {
@@ -135,7 +143,7 @@ def _call_state_formatter(view, context, model, name):
 
 
 def _topics_formatter(view, context, model, name):
-    return "、".join(str(TOPIC_LABELS.get(t, t)) for t in model.topics or [])
+    return "、".join(label(TOPIC_LABELS.get(t, t)) for t in model.topics or [])
 
 
 CALL_STATE_FILTER = OptionFilter(

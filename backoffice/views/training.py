@@ -934,6 +934,8 @@ class CertificateAdmin(FreshFilterOptions, SecureModelView):
                                  Employee.name),
     }
 
+    joined_relations = ("employee",)
+
     def get_query(self):
         # Inner join: the certificates of a deleted employee go (and come back) with them.
         return super().get_query().join(Employee, Certificate.employee).options(

@@ -69,7 +69,7 @@ def upgrade():
 
     with op.batch_alter_table('follow_up_call', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_follow_up_call_deleted_at'))
-        batch_op.create_index('ix_follow_up_call_due', ['status', 'due_by', 'due_from'], unique=False)
+        batch_op.create_index('ix_follow_up_call_due', ['status', 'due_by', 'due_from'], unique=False, sqlite_where=sa.text('deleted_at IS NULL'), postgresql_where=sa.text('deleted_at IS NULL'))
         batch_op.create_index('ix_follow_up_call_live_called_at', ['called_at'], unique=False, sqlite_where=sa.text('deleted_at IS NULL'), postgresql_where=sa.text('deleted_at IS NULL'))
         batch_op.create_index('ix_follow_up_call_live_id', ['id'], unique=False, sqlite_where=sa.text('deleted_at IS NULL'), postgresql_where=sa.text('deleted_at IS NULL'))
         batch_op.create_index('ix_follow_up_call_trash', ['deleted_at'], unique=False, sqlite_where=sa.text('deleted_at IS NOT NULL'), postgresql_where=sa.text('deleted_at IS NOT NULL'))
@@ -223,7 +223,7 @@ def downgrade():
         batch_op.drop_index('ix_follow_up_call_trash', sqlite_where=sa.text('deleted_at IS NOT NULL'), postgresql_where=sa.text('deleted_at IS NOT NULL'))
         batch_op.drop_index('ix_follow_up_call_live_id', sqlite_where=sa.text('deleted_at IS NULL'), postgresql_where=sa.text('deleted_at IS NULL'))
         batch_op.drop_index('ix_follow_up_call_live_called_at', sqlite_where=sa.text('deleted_at IS NULL'), postgresql_where=sa.text('deleted_at IS NULL'))
-        batch_op.drop_index('ix_follow_up_call_due')
+        batch_op.drop_index('ix_follow_up_call_due', sqlite_where=sa.text('deleted_at IS NULL'), postgresql_where=sa.text('deleted_at IS NULL'))
         batch_op.create_index(batch_op.f('ix_follow_up_call_deleted_at'), ['deleted_at'], unique=False)
 
     with op.batch_alter_table('event', schema=None) as batch_op:
