@@ -628,11 +628,8 @@ class SecureModelView(Guarded, ModelView):
             cell = WriteOnlyCell(sheet, value=local)
             cell.number_format = "yyyy-mm-dd hh:mm"
             return cell
-        if isinstance(value, date):
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.number_format = "yyyy-mm-dd"
-            return cell
-        if value is None or isinstance(value, int | float | Decimal):
+        # openpyxl shows a date as yyyy-mm-dd
+        if value is None or isinstance(value, date | int | float | Decimal):
             return value
         return escape_formula(str(value))
 

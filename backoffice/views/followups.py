@@ -356,27 +356,31 @@ class FollowUpCallAdmin(FreshFilterOptions, SecureModelView):
 
 # -- the work queue ---------------------------------------------------------------------------
 
-def queue_sections(agent_id: int, today) -> dict:
-    """An agent's open calls: due today, overdue, and the next 7 days."""
-    mine = followups.handled_by(agent_id, today)
-    planned = FollowUpCall.status == "planned"
-    windows = {
-        "late": FollowUpCall.due_by < today,
-        "today": followups.call_state_clause("due", today),
-        "week": and_(FollowUpCall.due_from > today,
+def queue_windows(agent_id: int, today) -> dict:
+    """What selects an agent's open calls due today, overdue, and in the next 7 days."""
+    mine = and_(FollowUpCall.status == "planned", followups.handled_by(agent_id, today))
+    return {
+        "late": and_(mine, FollowUpCall.due_by < today),
+        "today": and_(mine, followups.call_state_clause("due", today)),
+        "week": and_(mine, FollowUpCall.due_from > today,
                      FollowUpCall.due_from <= today + timedelta(days=7)),
     }
-    query = (
-        select(FollowUpCall).options(
+
+
+def queued_calls(where, limit: int) -> list[FollowUpCall]:
+    return db.session.scalars(
+        select(FollowUpCall).where(where).options(
             joinedload(FollowUpCall.customer), joinedload(FollowUpCall.vehicle),
             joinedload(FollowUpCall.agent),
         )
-        .order_by(FollowUpCall.due_by, FollowUpCall.id)
-    )
-    return {
-        name: db.session.scalars(query.where(planned, mine, clause).limit(200)).all()
-        for name, clause in windows.items()
-    }
+        .order_by(FollowUpCall.due_by, FollowUpCall.id).limit(limit)
+    ).all()
+
+
+def queue_sections(agent_id: int, today) -> dict:
+    """An agent's open calls: due today, overdue, and the next 7 days."""
+    return {name: queued_calls(where, 200)
+            for name, where in queue_windows(agent_id, today).items()}
 
 
 class QueueView(SecureBaseView):
@@ -892,8 +896,8 @@ def followup_work(user) -> list[DueItem]:
     items = []
     queue = url_for("queue.index")
     if user.role == "followup_agent":
-        sections = queue_sections(user.id, today)
-        for call in sections["today"][:5]:
+        windows = queue_windows(user.id, today)
+        for call in queued_calls(windows["today"], 5):
             label = " · ".join(filter(None, (
                 call.customer.name, str(CALL_KIND_LABELS[call.kind]),
                 call.vehicle.plate_number if call.vehicle else None,
@@ -903,8 +907,10 @@ def followup_work(user) -> list[DueItem]:
         for name, label, level in (("today", _("Calls due today"), "warning"),
                                    ("late", _("Late calls"), "danger"),
                                    ("week", _("Calls in the next 7 days"), "info")):
-            if sections[name]:
-                items.append(DueItem(label, len(sections[name]), queue, level))
+            count = db.session.scalar(select(func.count()).select_from(FollowUpCall).where(
+                windows[name]))
+            if count:
+                items.append(DueItem(label, count, queue, level))
         letters = _letters_due(user.id, today)
         if letters:
             items.append(DueItem(_("Letters to send"), len(letters), queue, "warning"))
