@@ -1,4 +1,5 @@
 """The after-sales back office (售后服务管理后台): the application factory."""
+import gc
 import os
 
 from flask import current_app, has_request_context, session
@@ -51,7 +52,25 @@ def create_app(overrides: dict | None = None) -> security.Flask:
     formatting.init_app(app)
     cli.init_app(app)
     init_admin(app)
+    _freeze_when_warm(app, app.config["GC_FREEZE_AFTER_REQUESTS"])
     return app
+
+
+def _freeze_when_warm(app, requests: int) -> None:
+    """Once the process has served `requests` requests, move what is alive then out of
+    the garbage collector's reach (gc.freeze): it stays, and full collections stop
+    walking it."""
+    if not requests:
+        return
+    left = [requests]
+
+    @app.teardown_request
+    def _count(_error=None) -> None:
+        if left[0]:
+            left[0] -= 1
+            if not left[0]:
+                gc.collect()
+                gc.freeze()
 
 
 def _locale() -> str:

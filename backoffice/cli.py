@@ -107,6 +107,7 @@ def _seed_scale(size: str) -> None:
             _("The archive holds customers already: a scale run needs an empty database.")
         ) from None
     db.session.commit()
+    scale.vacuum(counts)
     rows = format(sum(counts.values()), ",")
     click.echo(_("%(rows)s rows in %(seconds)d seconds.", rows=rows,
                  seconds=time.monotonic() - started), err=True)

@@ -117,6 +117,16 @@ def _after_explicit_ids(counts: dict[str, int]) -> None:
             f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"))
 
 
+def vacuum(counts: dict[str, int]) -> None:
+    """After the commit, on PostgreSQL: what autovacuum would do some time later, now
+    (statistics for the planner, the visibility map for index-only counts)."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    tables = ", ".join((*counts, "inspection_answer"))
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text(f"VACUUM ANALYZE {tables}"))
+
+
 class _Run:
     def __init__(self, rng: random.Random, sizes: dict, report):
         self.rng, self.sizes, self.report = rng, sizes, report

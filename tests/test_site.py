@@ -1,4 +1,5 @@
 """The site around the screens: health check, home page, language, error pages."""
+import gc
 import re
 from datetime import datetime
 
@@ -16,6 +17,23 @@ def test_healthz_answers_200_with_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_a_warm_process_sets_its_objects_aside_from_the_garbage_collector(database, tmp_path):
+    app = create_app(TestConfig.settings(SQLALCHEMY_DATABASE_URI=database.fresh_url(tmp_path),
+                                         GC_FREEZE_AFTER_REQUESTS=3))
+    client = app.test_client()
+    try:
+        for _ in range(2):
+            client.get("/healthz")
+        assert gc.get_freeze_count() == 0
+        client.get("/healthz")
+        assert gc.get_freeze_count() > 0
+        client.get("/healthz")  # once only
+    finally:
+        gc.unfreeze()
+        with app.app_context():
+            db.engine.dispose()
 
 
 def test_healthz_answers_503_without_the_database(tmp_path):

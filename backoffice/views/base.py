@@ -46,11 +46,13 @@ from markupsafe import Markup
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import func, literal_column, select, union
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Query, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import BooleanClauseList
 from wtforms import HiddenField
 from wtforms.validators import ValidationError
 
@@ -377,8 +379,13 @@ class SecureModelView(Guarded, ModelView):
             # As "id IN (the matching ids)": SQLite then finds the matches through their
             # indexes first, rather than walk the whole table in list order testing an
             # OR on each row (its plan for an OR with ORDER BY ... LIMIT).
+            # An OR goes as a UNION of its parts: PostgreSQL then answers each from its
+            # own index (an OR with "x IN (subquery)" in it would make it scan).
             pk = self.model.__mapper__.primary_key[0]
-            clause = pk.in_(select(pk).where(clause).correlate(None))
+            parts = (clause.clauses if isinstance(clause, BooleanClauseList)
+                     and clause.operator is operators.or_ else [clause])
+            clause = pk.in_(union(*(select(pk).where(part) for part in parts))
+                            if len(parts) > 1 else select(pk).where(clause).correlate(None))
             query = query.filter(clause)
             if count_query is not None:
                 count_query = count_query.filter(clause)
