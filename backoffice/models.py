@@ -128,9 +128,12 @@ def _trash_index(mapper, class_) -> None:
 def live_index(name: str, *columns: str) -> Index:
     """An index of the rows not deleted, for a list's order: a deep page (offset
     200,000) walks its entries without reading a row. Every ORM query has the
-    `deleted_at IS NULL` that lets the database use it (audit.py)."""
+    `deleted_at IS NULL` that lets the database use it (audit.py). The entries carry
+    the id (SQLite's always do) so a page's ids come from the index alone."""
     live = text("deleted_at IS NULL")
-    return Index(name, *columns, sqlite_where=live, postgresql_where=live)
+    include = [] if "id" in columns else ["id"]
+    return Index(name, *columns, sqlite_where=live, postgresql_where=live,
+                 postgresql_include=include)
 
 
 class User(UserMixin, TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):

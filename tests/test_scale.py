@@ -2,7 +2,9 @@
 without timing anything: bounded SQL per page whatever the rows shown (an N+1 fails
 here), an index behind every searched, filtered or sorted column of the big tables,
 capped counts, streamed exports; and the scale data itself is valid."""
+import re
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -21,6 +23,7 @@ from backoffice.models import (
     Visit,
 )
 from backoffice.permissions import ROLES
+from backoffice.views import base
 from backoffice.views.base import SecureModelView
 from backoffice.views.common import OptionFilter
 
@@ -115,6 +118,35 @@ def test_home_pages_run_a_bounded_number_of_queries(app, client, auth, role):
 
 
 # -- counts and exports ---------------------------------------------------------------------------
+
+def test_deep_pages_show_the_rows_plain_paging_shows(app, client, auth, database, monkeypatch):
+    """From DEFERRED_PAGE_FROM on, PostgreSQL finds a page's ids first: the same rows, in
+    the same order, the deleted ones still left out."""
+    monkeypatch.setattr(base, "DEFERRED_PAGE_FROM", 20)
+    now = clock.now()
+    visits = [make_visit(visited_at=now - timedelta(hours=(n * 7) % 45)) for n in range(45)]
+    visits[30].deleted_at = now
+    db.session.commit()
+    auth.login_as("admin")
+
+    def pages() -> tuple[list[list[str]], list[str]]:
+        shown, statements = [], []
+        for page in range(3):
+            with counted() as sql:
+                html = client.get(f"/admin/visit/?page={page}").get_data(as_text=True)
+            shown.append(list(dict.fromkeys(re.findall(r"客户\d+", html))))
+            statements += sql
+        return shown, statements
+
+    deferred, statements = pages()
+    app.config["STOCK_LISTS"] = True  # plain LIMIT ... OFFSET
+    plain, _ = pages()
+    assert deferred == plain
+    assert [len(page) for page in deferred] == [20, 20, 4]
+    assert visits[30].customer.name not in sum(deferred, [])
+    if database.kind == "postgresql":
+        assert any("OFFSET" in s and "IN (SELECT anon_1.id" in s for s in statements)
+
 
 def test_list_counts_stop_at_the_cap(app, client, auth):
     app.config["LIST_COUNT_CAP"] = 5

@@ -38,13 +38,13 @@ def upgrade():
 
     with op.batch_alter_table('complaint', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_complaint_deleted_at'))
-        batch_op.create_index('ix_complaint_live_due_on', ['due_on'], unique=False, sqlite_where=sa.text('deleted_at IS NULL'), postgresql_where=sa.text('deleted_at IS NULL'))
+        batch_op.create_index('ix_complaint_live_due_on', ['due_on'], unique=False, sqlite_where=sa.text('deleted_at IS NULL'), postgresql_where=sa.text('deleted_at IS NULL'), postgresql_include=['id'])
         batch_op.create_index('ix_complaint_trash', ['deleted_at'], unique=False, sqlite_where=sa.text('deleted_at IS NOT NULL'), postgresql_where=sa.text('deleted_at IS NOT NULL'))
 
     with op.batch_alter_table('customer', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_customer_deleted_at'))
         batch_op.create_index('ix_customer_live_id', ['id'], unique=False, sqlite_where=sa.text('deleted_at IS NULL'), postgresql_where=sa.text('deleted_at IS NULL'))
-        batch_op.create_index('ix_customer_live_updated_at', ['updated_at'], unique=False, sqlite_where=sa.text('deleted_at IS NULL'), postgresql_where=sa.text('deleted_at IS NULL'))
+        batch_op.create_index('ix_customer_live_updated_at', ['updated_at'], unique=False, sqlite_where=sa.text('deleted_at IS NULL'), postgresql_where=sa.text('deleted_at IS NULL'), postgresql_include=['id'])
         batch_op.create_index('ix_customer_trash', ['deleted_at'], unique=False, sqlite_where=sa.text('deleted_at IS NOT NULL'), postgresql_where=sa.text('deleted_at IS NOT NULL'))
 
     with op.batch_alter_table('drill', schema=None) as batch_op:
@@ -69,8 +69,8 @@ def upgrade():
 
     with op.batch_alter_table('follow_up_call', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_follow_up_call_deleted_at'))
-        batch_op.create_index('ix_follow_up_call_due', ['status', 'due_by', 'due_from'], unique=False, sqlite_where=sa.text('deleted_at IS NULL'), postgresql_where=sa.text('deleted_at IS NULL'))
-        batch_op.create_index('ix_follow_up_call_live_called_at', ['called_at'], unique=False, sqlite_where=sa.text('deleted_at IS NULL'), postgresql_where=sa.text('deleted_at IS NULL'))
+        batch_op.create_index('ix_follow_up_call_due', ['status', 'due_by', 'due_from'], unique=False, sqlite_where=sa.text('deleted_at IS NULL'), postgresql_where=sa.text('deleted_at IS NULL'), postgresql_include=['id'])
+        batch_op.create_index('ix_follow_up_call_live_called_at', ['called_at'], unique=False, sqlite_where=sa.text('deleted_at IS NULL'), postgresql_where=sa.text('deleted_at IS NULL'), postgresql_include=['id'])
         batch_op.create_index('ix_follow_up_call_live_id', ['id'], unique=False, sqlite_where=sa.text('deleted_at IS NULL'), postgresql_where=sa.text('deleted_at IS NULL'))
         batch_op.create_index('ix_follow_up_call_trash', ['deleted_at'], unique=False, sqlite_where=sa.text('deleted_at IS NOT NULL'), postgresql_where=sa.text('deleted_at IS NOT NULL'))
 
@@ -101,7 +101,7 @@ def upgrade():
 
     with op.batch_alter_table('reception', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_reception_deleted_at'))
-        batch_op.create_index('ix_reception_live_started_at', ['started_at'], unique=False, sqlite_where=sa.text('deleted_at IS NULL'), postgresql_where=sa.text('deleted_at IS NULL'))
+        batch_op.create_index('ix_reception_live_started_at', ['started_at'], unique=False, sqlite_where=sa.text('deleted_at IS NULL'), postgresql_where=sa.text('deleted_at IS NULL'), postgresql_include=['id'])
         batch_op.create_index('ix_reception_trash', ['deleted_at'], unique=False, sqlite_where=sa.text('deleted_at IS NOT NULL'), postgresql_where=sa.text('deleted_at IS NOT NULL'))
 
     with op.batch_alter_table('safety_inspection', schema=None) as batch_op:
@@ -134,14 +134,14 @@ def upgrade():
 
     with op.batch_alter_table('vehicle', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_vehicle_deleted_at'))
-        batch_op.create_index('ix_vehicle_live_brand', ['brand'], unique=False, sqlite_where=sa.text('deleted_at IS NULL'), postgresql_where=sa.text('deleted_at IS NULL'))
+        batch_op.create_index('ix_vehicle_live_brand', ['brand'], unique=False, sqlite_where=sa.text('deleted_at IS NULL'), postgresql_where=sa.text('deleted_at IS NULL'), postgresql_include=['id'])
         batch_op.create_index('ix_vehicle_live_id', ['id'], unique=False, sqlite_where=sa.text('deleted_at IS NULL'), postgresql_where=sa.text('deleted_at IS NULL'))
         batch_op.create_index('ix_vehicle_trash', ['deleted_at'], unique=False, sqlite_where=sa.text('deleted_at IS NOT NULL'), postgresql_where=sa.text('deleted_at IS NOT NULL'))
 
     with op.batch_alter_table('visit', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_visit_deleted_at'))
         batch_op.drop_index(batch_op.f('ix_visit_visited_at'))
-        batch_op.create_index('ix_visit_live_visited_at', ['visited_at'], unique=False, sqlite_where=sa.text('deleted_at IS NULL'), postgresql_where=sa.text('deleted_at IS NULL'))
+        batch_op.create_index('ix_visit_live_visited_at', ['visited_at'], unique=False, sqlite_where=sa.text('deleted_at IS NULL'), postgresql_where=sa.text('deleted_at IS NULL'), postgresql_include=['id'])
         batch_op.create_index('ix_visit_trash', ['deleted_at'], unique=False, sqlite_where=sa.text('deleted_at IS NOT NULL'), postgresql_where=sa.text('deleted_at IS NOT NULL'))
 
     # ### end Alembic commands ###
