@@ -21,8 +21,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
-from . import audit, clock
+from . import audit, clock, throttle
 from .extensions import db, login_manager
+from .formatting import format_datetime
 from .models import User
 from .security import safe_next_url
 
@@ -80,18 +81,31 @@ def login():
         return redirect(target)
     form = LoginForm()
     if form.validate_on_submit():
+        name, address = throttle.normalized(form.username.data), request.remote_addr
+        now = clock.now()
+        until = throttle.locked_until(name, address, now)
+        if until:
+            throttle.record(name, address, "locked", now)
+            db.session.commit()
+            form.password.errors.append(_(
+                "Too many failed sign-ins. Please try again after %(time)s.",
+                time=format_datetime(until)))
+            return render_template("auth/login.html", form=form), 429
         user = find_user(form.username.data)
         password_ok = check_password_hash(
             user.password_hash if user else _dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]),
             form.password.data,
         )
         if not user or not password_ok:
+            throttle.record(name, address, "failed", now)
+            db.session.commit()
             form.password.errors.append(_("Wrong username or password."))
         elif not user.is_active:
             form.password.errors.append(
                 _("This account is disabled. Please ask an administrator.")
             )
         else:
+            throttle.record(name, address, "succeeded", now)
             lang = session.get("lang")
             session.clear()  # a fresh session on sign-in: no fixation
             if lang:

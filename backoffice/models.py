@@ -195,6 +195,26 @@ class AuditLog(db.Model):
     changes: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
+LOGIN_OUTCOMES = ("succeeded", "failed", "locked")
+
+
+class LoginAttempt(db.Model):
+    """One sign-in attempt (audited like every row): what the throttle counts, kept in
+    the database so that every app server counts the same attempts."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (
+        Index("ix_login_attempt_username_at", "username", "at"),
+        Index("ix_login_attempt_address_at", "address", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(TZDateTime)
+    username: Mapped[str] = mapped_column(String(64))  # as typed, trimmed and lower-case
+    address: Mapped[str | None] = mapped_column(String(45))
+    outcome: Mapped[str] = mapped_column(String(16))
+
+
 # -- Customer archives (DOMAIN.md "Customer archive") ----------------------------------
 
 CUSTOMER_KINDS = ("person", "company")

@@ -1,12 +1,13 @@
 """Signing in and out, sessions, cookies and redirects."""
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import pytest
+from sqlalchemy import select
 
 from backoffice.extensions import db, login_manager
-from backoffice.models import User
+from backoffice.models import AuditLog, User
 from backoffice.security import safe_next_url
 
 from .conftest import Auth, csrf_token
@@ -213,3 +214,90 @@ def test_every_form_needs_the_csrf_token(client, auth, path, data):
     db.session.expire_all()
     assert [u.username for u in db.session.query(User).order_by(User.id)] == ["admin", "trainer"]
     assert client.get("/admin/").status_code == 200  # still signed in
+
+
+# -- throttling (issue 10) ----------------------------------------------------------------------
+
+def sign_in(client, username: str, password: str, address: str = "10.0.0.1"):
+    token = csrf_token(client, "/login")
+    return client.post("/login", data={"username": username, "password": password,
+                                       "csrf_token": token},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+def test_five_failures_lock_the_username_for_15_minutes(client, freeze):
+    start = datetime(2026, 11, 27, 9, 0)
+    make_user("agent1")
+    for minute in range(5):
+        freeze(start + timedelta(minutes=minute * 3))  # 5 failures within 12 minutes
+        assert sign_in(client, "agent1", "wrong password!").status_code == 200
+    freeze(start + timedelta(minutes=13))
+    response = sign_in(client, "Agent1 ", PASSWORD)  # the right password: refused all the same
+    assert response.status_code == 429
+    assert "登录失败次数过多，请在 2026-11-27 09:27 之后再试。" in response.get_data(as_text=True)
+    assert client.get("/admin/").status_code == 302
+    freeze(start + timedelta(minutes=26, seconds=59))
+    assert sign_in(client, "agent1", PASSWORD).status_code == 429
+    freeze(start + timedelta(minutes=27))
+    assert sign_in(client, "agent1", PASSWORD).status_code == 302
+
+
+def test_failures_spread_over_more_than_15_minutes_lock_nothing(client, freeze):
+    start = datetime(2026, 11, 27, 9, 0)
+    make_user("agent1")
+    for n in range(6):
+        freeze(start + timedelta(minutes=n * 4))  # 5 failures span 16 minutes
+        sign_in(client, "agent1", "wrong password!")
+    freeze(start + timedelta(minutes=25))
+    assert sign_in(client, "agent1", PASSWORD).status_code == 302
+
+
+def test_a_successful_sign_in_starts_the_count_again(client, freeze):
+    freeze(datetime(2026, 11, 27, 9, 0))
+    make_user("agent1")
+    for _ in range(4):
+        sign_in(client, "agent1", "wrong password!")
+    assert sign_in(client, "agent1", PASSWORD).status_code == 302
+    client = client.application.test_client()  # another browser
+    for _ in range(4):
+        sign_in(client, "agent1", "wrong password!")
+    assert sign_in(client, "agent1", PASSWORD).status_code == 302
+
+
+def test_twenty_failures_from_one_address_lock_it_for_every_username(client, freeze):
+    freeze(datetime(2026, 11, 27, 9, 0))
+    make_user("agent1")
+    for n in range(20):
+        sign_in(client, f"guess{n % 4}", "wrong password!", address="203.0.113.9")
+    assert sign_in(client, "agent1", PASSWORD, address="203.0.113.9").status_code == 429
+    # The same user from another address is not held up.
+    assert sign_in(client, "agent1", PASSWORD, address="10.0.0.2").status_code == 302
+
+
+def test_every_app_server_counts_the_same_attempts(app, database, tmp_path, freeze):
+    """Two apps on one database, as two gunicorn workers or hosts: the count is shared."""
+    from backoffice import create_app
+    from backoffice.config import TestConfig
+
+    freeze(datetime(2026, 11, 27, 9, 0))
+    make_user("agent1")
+    other = create_app(TestConfig.settings(
+        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"]))
+    for n in range(5):
+        sign_in((app if n % 2 else other).test_client(), "agent1", "wrong password!")
+    assert sign_in(app.test_client(), "agent1", PASSWORD).status_code == 429
+    with other.app_context():
+        db.engine.dispose()
+
+
+def test_failures_and_lockouts_are_audited(client, freeze):
+    freeze(datetime(2026, 11, 27, 9, 0))
+    make_user("agent1")
+    for _ in range(6):
+        sign_in(client, "agent1", "wrong password!", address="10.0.0.7")
+    rows = db.session.scalars(select(AuditLog).where(AuditLog.model == "login_attempt")
+                              .order_by(AuditLog.id)).all()
+    outcomes = [row.changes["outcome"][1] for row in rows]
+    assert outcomes == ["failed"] * 5 + ["locked"]
+    assert {row.ip for row in rows} == {"10.0.0.7"}
+    assert all(row.changes["username"] == [None, "agent1"] for row in rows)

@@ -49,10 +49,15 @@ def _user_options():
     return [(name, name) for name in names]
 
 
+# Records audited without a screen of their own.
+UNSHOWN_RECORDS = {"login_attempt": _l("Sign-in attempts")}
+
+
 def _record_type_options():
     if not has_app_context():
         return []
-    return [(view.model.__tablename__, str(view.name)) for view in _screens()]
+    return [(view.model.__tablename__, str(view.name)) for view in _screens()] + [
+        (table, str(name)) for table, name in UNSHOWN_RECORDS.items()]
 
 
 def _display(screen, field: str, value):
@@ -87,7 +92,7 @@ def _changes_text(view, context, model, name):
 
 def _model_formatter(view, context, model, name):
     screen = _screen(model.model)
-    return str(screen.name) if screen else model.model
+    return str(screen.name) if screen else str(UNSHOWN_RECORDS.get(model.model, model.model))
 
 
 class AuditLogAdmin(FreshFilterOptions, SecureModelView):
