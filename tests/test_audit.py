@@ -144,7 +144,8 @@ def test_audit_log_screen_filters_by_user_model_record_and_date(client, auth):
         return {labels[cell] for cell in cells if cell in labels}
 
     user, record_type, record, action, between, after, before = range(7)
-    assert shown((user, "admin")) == {"soft_delete"}
+    assert shown((user, "admin")) == {"create", "soft_delete"}  # signing in, deleting
+    assert shown((user, "admin"), (record_type, "login_attempt")) == {"create"}
     assert shown((user, "nobody")) == set()
     assert shown((record_type, "user_account"), (record, str(other))) == {"create", "soft_delete"}
     assert shown((action, "create")) == {"create"}
