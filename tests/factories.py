@@ -1,4 +1,5 @@
 """Test data made through the real models (and so through the audit hooks)."""
+import io
 import itertools
 from datetime import timedelta
 from functools import cache
@@ -452,3 +453,10 @@ def reload(model, id_):
     """The row as the database has it now."""
     db.session.expire_all()
     return db.session.get(model, id_)
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text of every page of a PDF, as a reader would copy it."""
+    from pypdf import PdfReader
+
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)

@@ -1,12 +1,10 @@
 """Appointments: booking into slots at the edges, capacity and double booking, the
 confirmation call and no-shows on a controlled clock, arrival into a filled-in reception,
 the schedules, the preparation list and the home page."""
-import io
 import threading
 from datetime import date, datetime, time, timedelta
 
 import pytest
-from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from backoffice import appointments, clock, rules
@@ -31,6 +29,7 @@ from .factories import (
     make_parts_order,
     make_user,
     make_vehicle,
+    pdf_text,
     reload,
 )
 
@@ -493,7 +492,7 @@ def test_the_preparation_list_for_tomorrow(client, advisor):
     assert "粤B00001" in everyone
     pdf = client.get("/admin/preparation/pdf/", query_string={"day": tomorrow.isoformat()})
     assert pdf.headers["content-type"] == "application/pdf"
-    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
+    text = pdf_text(pdf.data)
     assert "准备工作清单" in text
     assert "刹车异响" in text
     assert "前刹车片" in text

@@ -32,14 +32,11 @@ from .factories import (
     make_reception,
     make_user,
     make_vehicle,
+    pdf_text,
     reload,
 )
 
 NOW = datetime(2026, 11, 27, 10, 0)
-
-
-def text_of(pdf: bytes) -> str:
-    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
 
 
 # -- the guarantee, at its edges ----------------------------------------------------------------
@@ -392,12 +389,12 @@ def test_both_pdfs_carry_the_entered_chinese_text_and_the_font(client, auth, adv
     auth.post(f"/admin/handover/sign/?reception={reception.id}", {"signature": SIGNATURE})
     intake = client.get(f"/admin/reception/pdf/?id={reception.id}")
     assert intake.mimetype == "application/pdf"
-    text = text_of(intake.data)
+    text = pdf_text(intake.data)
     for word in ("接车登记表", "冷车启动时发动机抖动", "前杠划痕", "座椅套", "680.00"):
         assert word in text, word
     assert embeds_a_cjk_font(intake.data)
     sheet = client.get(f"/admin/handover/pdf/?reception={reception.id}")
-    text = text_of(sheet.data)
+    text = pdf_text(sheet.data)
     for word in ("交车单", "质检员老张", "新刹车片需磨合", "微信支付", "2026-12-07"):
         assert word in text, word
     assert embeds_a_cjk_font(sheet.data)
@@ -432,7 +429,7 @@ def test_a_pdf_fetches_nothing_that_user_text_names(client, auth, advisor):
     finally:
         server.shutdown()
     assert _Counter.hits == []
-    text = text_of(pdf)
+    text = pdf_text(pdf)
     assert "/etc/passwd" in text
     assert "root:" not in text
 
@@ -450,7 +447,7 @@ def test_the_advisors_home_page(client, auth, advisor):
 def test_pdfs_carry_the_shops_name_and_address(app, client, auth, advisor):
     app.config.update(SHOP_NAME="鹏程汽车销售服务有限公司", SHOP_ADDRESS="深圳市南山区科技路 8 号")
     reception = make_reception(signed=True)
-    text = text_of(client.get(f"/admin/reception/pdf/?id={reception.id}").data)
+    text = pdf_text(client.get(f"/admin/reception/pdf/?id={reception.id}").data)
     assert "鹏程汽车销售服务有限公司" in text
     assert "深圳市南山区科技路 8 号" in text
     assert "第 1 页" in text

@@ -28,6 +28,7 @@ from .factories import (
     make_user,
     make_vehicle,
     make_visit,
+    pdf_text,
 )
 
 NOW = datetime(2026, 11, 27, 10, 0)
@@ -200,7 +201,7 @@ def test_call_record_pdf(client, auth, agent):
     call = make_call(customer=make_customer(name="记录客户"), agent=agent, status="made",
                      reached="yes", called_at=NOW, key_points="客户很满意")
     response = client.get(f"/admin/follow_up_call/pdf/?id={call.id}")
-    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    text = pdf_text(response.data)
     for word in ("跟踪服务电话记录表", "记录客户", "客户很满意", "李丽"):
         assert word in text
 

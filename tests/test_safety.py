@@ -4,7 +4,6 @@ import io
 from datetime import date, datetime, timedelta
 
 import pytest
-from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from backoffice import clock, safety
@@ -24,7 +23,7 @@ from backoffice.models import (
     StoredFile,
 )
 
-from .factories import PNG, make_hazard, make_inspection, make_template, make_user, reload
+from .factories import PNG, make_hazard, make_inspection, make_template, make_user, pdf_text, reload
 
 NOW = datetime(2026, 11, 27, 10, 0)
 TODAY = NOW.date()
@@ -36,10 +35,6 @@ def officer(auth, freeze):
     user = make_user("safety_officer", "officer", display_name="孙安")
     auth.login("officer")
     return user
-
-
-def text_of(pdf: bytes) -> str:
-    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
 
 
 def answers_of(inspection_id: int) -> list[InspectionAnswer]:
@@ -243,7 +238,7 @@ def test_the_inspection_pdf_lists_the_findings(officer, client, auth):
     response = client.get(f"/admin/safety_inspection/pdf/?id={inspection.id}")
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
-    text = text_of(response.data)
+    text = pdf_text(response.data)
     for expected in ("安全检查记录", "车间", "孙安", "举升机保险装置完好", "合格", "不合格",
                      "两人未戴护目镜", "2026-12-12"):
         assert expected in text, expected
@@ -638,7 +633,7 @@ def test_the_report_on_screen_and_as_a_pdf(october, client, auth):
     response = client.get("/admin/safety_report/pdf/?month=2026-10")
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
-    text = text_of(response.data)
+    text = pdf_text(response.data)
     for expected in ("安全生产月报", "2026-10", "配件仓库", "重大", "一般", "已开展演练", "事故"):
         assert expected in text, expected
     assert client.get("/admin/safety_report/?month=October").status_code == 400

@@ -1,9 +1,7 @@
 """In a real browser: an agent files a customer and a vehicle, finds them, prints the archive."""
-import io
 
-from pypdf import PdfReader
 
-from ..factories import PASSWORD, make_user
+from ..factories import PASSWORD, make_user, pdf_text
 
 
 def sign_in(page, username: str) -> None:
@@ -64,6 +62,6 @@ def test_agent_files_a_customer_finds_it_and_prints_the_archive(page):
     response = page.context.request.get(href)
     assert response.ok
     assert response.headers["content-type"] == "application/pdf"
-    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.body())).pages)
+    text = pdf_text(response.body())
     for word in ("客户档案基本资料表", "欧阳娜娜", "粤B88668", "保养到期前短信提醒"):
         assert word in text

@@ -1,11 +1,9 @@
 """On a tablet held upright (800×1280): a reception with a drawn signature, the handover,
 and both PDFs."""
-import io
 
 import pytest
-from pypdf import PdfReader
 
-from ..factories import PASSWORD, make_customer, make_user, make_vehicle
+from ..factories import PASSWORD, make_customer, make_user, make_vehicle, pdf_text
 
 
 @pytest.fixture
@@ -97,7 +95,7 @@ def test_reception_signature_handover_and_both_pdfs(tablet):
     no_sideways_scrolling(page)
 
     intake = page.context.request.get(page.get_attribute("#reception-pdf", "href"))
-    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(intake.body())).pages)
+    text = pdf_text(intake.body())
     assert "空调不制冷" in text
     assert "左后门凹陷" in text
 
@@ -127,6 +125,6 @@ def test_reception_signature_handover_and_both_pdfs(tablet):
 
     sheet = page.context.request.get(page.get_attribute("#handover-pdf", "href"))
     assert sheet.headers["content-type"] == "application/pdf"
-    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(sheet.body())).pages)
+    text = pdf_text(sheet.body())
     assert "质检员老张" in text
     assert "支付宝" in text
