@@ -25,7 +25,7 @@ from . import audit, clock, throttle
 from .extensions import db, login_manager
 from .formatting import format_datetime
 from .models import User
-from .security import safe_next_url
+from .security import password_problems, safe_next_url
 
 bp = Blueprint("auth", __name__)
 
@@ -68,6 +68,29 @@ class LoginForm(FlaskForm):
     username = StringField(_l("Username"), validators=[InputRequired(), Length(max=64)])
     password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=256)])
     remember = BooleanField(_l("Keep me signed in on this device (14 days)"))
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"), validators=[InputRequired(), Length(max=256)]
+    )
+    new_password = PasswordField(_l("New password"), validators=[InputRequired(), Length(max=256)])
+    confirm_password = PasswordField(
+        _l("Repeat the new password"), validators=[InputRequired(), Length(max=256)]
+    )
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        if not check_password_hash(current_user.password_hash, self.current_password.data):
+            self.current_password.errors.append(_("The current password is wrong."))
+        problems = password_problems(self.new_password.data, current_user.username)
+        if self.new_password.data == self.current_password.data:
+            problems.append(_("The new password must differ from the current one."))
+        self.new_password.errors.extend(problems)
+        if self.new_password.data != self.confirm_password.data:
+            self.confirm_password.errors.append(_("The two passwords differ."))
+        return not (self.current_password.errors or problems or self.confirm_password.errors)
 
 
 def home_url() -> str:
@@ -131,6 +154,38 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Your own new password; where the admin asked for one, nothing else opens first."""
+    target = safe_next_url(request.args.get("next"), home_url())
+    form = PasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        set_password(user, form.new_password.data)  # ends the user's other sessions
+        user.must_change_password = False
+        db.session.commit()
+        login_user(user)  # this session goes on
+        flash(_("Your password was changed; you stay signed in only here."), "success")
+        return redirect(target)
+    return render_template("auth/password.html", form=form)
+
+
+# What a user who must change their password may still open.
+_BEFORE_NEW_PASSWORD = frozenset(
+    {"auth.change_password", "auth.logout", "site.set_language", "static", "admin.static"}
+)
+
+
+def _password_first():
+    if request.endpoint in _BEFORE_NEW_PASSWORD or not current_user.is_authenticated:
+        return None
+    if current_user.must_change_password:
+        flash(_("Please choose a new password before you go on."), "warning")
+        return redirect(url_for("auth.change_password", next=request.full_path.rstrip("?")))
+    return None
+
+
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
     user_id, _sep, epoch = session_id.partition(":")
@@ -149,4 +204,5 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = _l("Please sign in to continue.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
+    app.before_request(_password_first)
     app.register_blueprint(bp)

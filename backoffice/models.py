@@ -19,6 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     event,
+    false,
     func,
     select,
     text,
@@ -148,6 +149,9 @@ class User(UserMixin, TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     # Part of the session id: raising it ends every session of this user.
     auth_epoch: Mapped[int] = mapped_column(default=0)
+    # Set by the admin: the next sign-in leads to the password page, and nothing else
+    # opens until the user has chosen a new password.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     last_login_at: Mapped[datetime | None] = mapped_column(TZDateTime)
 
     def __str__(self) -> str:

@@ -3,10 +3,10 @@ import pytest
 from sqlalchemy import select
 
 from backoffice.extensions import db
-from backoffice.models import User
+from backoffice.models import AuditLog, User
 
 from .conftest import Auth
-from .factories import make_user
+from .factories import PASSWORD, make_user
 
 GOOD = "a long passphrase 1"
 
@@ -208,3 +208,66 @@ def test_purge_only_takes_records_already_in_the_trash(client, auth, admin):
     target = make_user("trainer")
     auth.post("/admin/user/action/?trash=1", {"action": "purge", "rowid": target.id})
     assert user_named("trainer") is not None
+
+
+def test_admin_can_force_a_new_password_at_the_next_sign_in(app, client, auth, admin):
+    """Ticked by the admin: does the user get nothing but the password page until they
+    have chosen a new password, which then works and ends their other sessions?"""
+    target = make_user("trainer", display_name="王老师")
+    assert auth.post(
+        f"/admin/user/edit/?id={target.id}", edit_form(target, must_change_password="y")
+    ).status_code == 302
+    assert user_named("trainer").must_change_password
+    auth.logout()
+
+    other_device = Auth(app.test_client())
+    other_device.login("trainer")
+    response = auth.login("trainer")
+    assert response.status_code == 302
+    home = client.get(response.headers["Location"], follow_redirects=True)
+    assert home.request.path == "/password"
+    assert "请先设置新密码" in home.get_data(as_text=True)
+    customers = client.get("/admin/employee/")
+    assert customers.status_code == 302
+    assert customers.headers["Location"].startswith("/password?next=/admin/employee/")
+
+    password_form = {"current_password": "wrong one here", "new_password": "trainer",
+                     "confirm_password": "trainer2"}
+    refused = auth.post("/password?next=/admin/employee/", password_form)
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 200
+    for message in ("当前密码不正确", "至少需要 10 个字符", "两次输入的密码不一致"):
+        assert message in text
+    assert user_named("trainer").must_change_password
+
+    new = "新的口令 2026 冬"
+    changed = auth.post("/password?next=/admin/employee/", {
+        "current_password": PASSWORD, "new_password": new, "confirm_password": new,
+    })
+    assert changed.status_code == 302
+    assert changed.headers["Location"] == "/admin/employee/"
+    assert client.get("/admin/employee/").status_code == 200
+    db.session.expire_all()
+    assert not user_named("trainer").must_change_password
+    assert other_device.client.get("/admin/").status_code == 302  # signed out there
+    auth.logout()
+    assert auth.login("trainer").status_code == 200  # the old password no longer works
+    assert auth.login("trainer", new).status_code == 302
+
+
+def test_anyone_can_change_their_own_password_from_the_user_menu(client, auth):
+    make_user("followup_agent", "agent")
+    auth.login("agent")
+    assert 'href="/password"' in client.get("/admin/").get_data(as_text=True)
+    same = auth.post("/password", {"current_password": PASSWORD, "new_password": PASSWORD,
+                                   "confirm_password": PASSWORD})
+    assert "新密码不能与当前密码相同" in same.get_data(as_text=True)
+    new = "another long passphrase"
+    response = auth.post("/password", {"current_password": PASSWORD, "new_password": new,
+                                       "confirm_password": new}, follow_redirects=True)
+    assert response.request.path == "/admin/"
+    assert "密码已修改" in response.get_data(as_text=True)
+    audit = db.session.scalars(
+        select(AuditLog).where(AuditLog.model == "user_account", AuditLog.action == "update")
+    ).all()
+    assert any("password_hash" in (row.changes or {}) for row in audit)

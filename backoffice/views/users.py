@@ -30,7 +30,7 @@ class UserAdmin(SecureModelView):
     area = "users"
     column_list = ("username", "display_name", "role", "active", "last_login_at")
     column_details_list = (
-        "username", "display_name", "role", "active", "last_login_at",
+        "username", "display_name", "role", "active", "must_change_password", "last_login_at",
         "created_at", "updated_at",
     )
     column_export_list = column_details_list
@@ -43,6 +43,7 @@ class UserAdmin(SecureModelView):
         "role": _l("Role"),
         "active": _l("Active"),
         "last_login_at": _l("Last sign-in"),
+        "must_change_password": _l("Must change the password at the next sign-in"),
         "auth_epoch": _l("Sessions ended"),
         "password_hash": _l("Password (hidden)"),
         "new_password": _l("New password"),
@@ -50,10 +51,15 @@ class UserAdmin(SecureModelView):
     }
     column_choices = {"role": list(ROLES.items())}
     form_columns = (
-        "username", "display_name", "role", "active", "new_password", "confirm_password"
+        "username", "display_name", "role", "active", "new_password", "confirm_password",
+        "must_change_password",
     )
     form_choices = {"role": list(ROLES.items())}
     form_args = {
+        "must_change_password": {"description": _l(
+            "After signing in, the user must choose a new password before anything else "
+            "opens; tick it when you give someone a password."
+        )},
         "username": {"validators": [InputRequired(), USERNAME_RULE]},
         "display_name": {"validators": [InputRequired(), Length(max=100)]},
     }
