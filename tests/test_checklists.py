@@ -1,6 +1,7 @@
 """Reception and handover: steps, signatures, amendments, extra work, guarantee, PDFs."""
 import base64
 import io
+import re
 import threading
 from datetime import date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -119,8 +120,21 @@ STEPS = {
 }
 
 
+def from_the_page(auth, page: str, url: str, data: dict, **kwargs):
+    """POST `data` to `url` as a form on `page` would: with the record's version there."""
+    found = re.search(r'name="version" value="(\d+)"', auth.client.get(page).get_data(as_text=True))
+    return auth.post(url, {**({"version": found[1]} if found else {}), **data}, **kwargs)
+
+
+def on_reception(auth, reception_id, action, data, **kwargs):
+    """POST to one of the reception checklist's forms (step=..., damage, sign)."""
+    sep = "&" if "?" in action else "?"
+    return from_the_page(auth, f"/admin/reception/checklist/?id={reception_id}",
+                         f"/admin/reception/{action}{sep}id={reception_id}", data, **kwargs)
+
+
 def step(auth, reception_id, name, data):
-    return auth.post(f"/admin/reception/step/?id={reception_id}&step={name}", data)
+    return on_reception(auth, reception_id, f"step/?step={name}", data)
 
 
 def test_walking_through_every_step_saves_each(client, auth, advisor):
@@ -137,6 +151,41 @@ def test_walking_through_every_step_saves_each(client, auth, advisor):
     assert str(reception.estimate_amount) == "680.50"
     assert reception.promised_at.hour == 17
     assert reception.visit.mileage == 12500
+
+
+def test_a_step_sent_from_an_older_page_saves_nothing(app, client, auth, advisor):
+    """Two tablets on one checklist: the later save from a page older than the other's
+    save is refused with a message, and what the other saved stays."""
+    reception = make_reception(complete=False)
+    page = f"/admin/reception/checklist/?id={reception.id}"
+    mine = re.search(r'name="version" value="(\d+)"', client.get(page).get_data(as_text=True))[1]
+    other = Auth(app.test_client())
+    other.login("advisor")
+    assert step(other, reception.id, "consultation", STEPS["consultation"]).status_code == 302
+    for action, data in (
+        ("step/?step=consultation", {"requests": "我的旧页面", "described_faults": "x"}),
+        ("damage/", {"area": "front", "kind": "scratch"}),
+        ("sign/", {"signature": SIGNATURE}),
+    ):
+        refused = auth.post(f"/admin/reception/{action}{'&' if '?' in action else '?'}"
+                            f"id={reception.id}", {"version": mine, **data}, follow_redirects=True)
+        assert "此记录已被他人修改并保存" in refused.get_data(as_text=True), action
+    saved = reload(Reception, reception.id)
+    assert saved.requests == STEPS["consultation"]["requests"]
+    assert saved.damages == []
+    assert saved.signed_at is None
+
+
+def test_a_handover_step_sent_from_an_older_page_saves_nothing(app, client, auth, advisor):
+    reception = make_reception(signed=True)
+    page = f"/admin/handover/checklist/?reception={reception.id}"
+    mine = re.search(r'name="version" value="(\d+)"', client.get(page).get_data(as_text=True))[1]
+    assert handover_step(auth, reception.id, "quality", HANDOVER["quality"]).status_code == 302
+    refused = auth.post(f"/admin/handover/step/?step=quality&reception={reception.id}",
+                        {"version": mine, **HANDOVER["quality"], "quality_checked_by": "旧页面"},
+                        follow_redirects=True)
+    assert "此记录已被他人修改并保存" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(Handover)).quality_checked_by == "质检员老张"
 
 
 @pytest.mark.parametrize(
@@ -171,19 +220,19 @@ def test_a_lower_mileage_with_a_reason_is_kept_with_it(client, auth, advisor):
 
 def test_damage_with_a_photo_checked_by_content(client, auth, advisor):
     reception = make_reception(complete=False)
-    url = f"/admin/reception/damage/?id={reception.id}"
-    auth.post(url, {"area": "front", "kind": "scratch", "note": "前保险杠划痕",
-                    "photo": (io.BytesIO(PNG), "伤.png")}, content_type="multipart/form-data")
-    refused = auth.post(url, {"area": "left", "kind": "dent",
-                              "photo": (io.BytesIO(b"<script>x</script>"), "fake.png")},
-                        content_type="multipart/form-data", follow_redirects=True)
+    on_reception(auth, reception.id, "damage/", {
+        "area": "front", "kind": "scratch", "note": "前保险杠划痕",
+        "photo": (io.BytesIO(PNG), "伤.png")}, content_type="multipart/form-data")
+    refused = on_reception(auth, reception.id, "damage/", {
+        "area": "left", "kind": "dent", "photo": (io.BytesIO(b"<script>x</script>"), "fake.png")
+    }, content_type="multipart/form-data", follow_redirects=True)
     assert "只能上传照片" in refused.get_data(as_text=True)
     damages = reload(Reception, reception.id).damages
     assert len(damages) == 1
     photo = client.get(f"/admin/reception/file/?id={damages[0]['photo_id']}")
     assert photo.mimetype == "image/png"
     assert photo.data == PNG
-    auth.post(url, {"remove": "0"})
+    on_reception(auth, reception.id, "damage/", {"remove": "0"})
     assert reload(Reception, reception.id).damages == []
 
 
@@ -208,8 +257,8 @@ def test_it_cannot_be_signed_with_a_step_missing(client, auth, advisor, missing)
     reception = make_reception()
     reception.steps_done = {k: v for k, v in reception.steps_done.items() if k != missing}
     db.session.commit()
-    response = auth.post(f"/admin/reception/sign/?id={reception.id}",
-                         {"signature": SIGNATURE}, follow_redirects=True)
+    response = on_reception(auth, reception.id, "sign/", {"signature": SIGNATURE},
+                            follow_redirects=True)
     assert "还不能签字" in response.get_data(as_text=True)
     assert reload(Reception, reception.id).signed_at is None
 
@@ -219,16 +268,16 @@ def test_it_cannot_be_signed_with_a_step_missing(client, auth, advisor, missing)
                                            b"GIF89a....").decode()])
 def test_a_signature_must_be_a_drawn_png(client, auth, advisor, signature):
     reception = make_reception()
-    response = auth.post(f"/admin/reception/sign/?id={reception.id}",
-                         {"signature": signature}, follow_redirects=True)
+    response = on_reception(auth, reception.id, "sign/", {"signature": signature},
+                            follow_redirects=True)
     assert "请先在框内签名" in response.get_data(as_text=True)
     assert reload(Reception, reception.id).signed_at is None
 
 
 def test_signing_keeps_the_signature_and_sends_the_car_in(client, auth, advisor):
     reception = make_reception()
-    auth.post(f"/admin/reception/sign/?id={reception.id}",
-              {"signature": SIGNATURE, "signed_by_name": "王先生"})
+    on_reception(auth, reception.id, "sign/",
+                 {"signature": SIGNATURE, "signed_by_name": "王先生"})
     reception = reload(Reception, reception.id)
     assert reception.signed_by_name == "王先生"
     assert db.session.get(StoredFile, reception.signature_id).data == PNG
@@ -305,8 +354,15 @@ HANDOVER = {
 }
 
 
+def on_handover(auth, reception_id, action, data, **kwargs):
+    """POST to one of the handover checklist's forms (step=..., sign)."""
+    sep = "&" if "?" in action else "?"
+    return from_the_page(auth, f"/admin/handover/checklist/?reception={reception_id}",
+                         f"/admin/handover/{action}{sep}reception={reception_id}", data, **kwargs)
+
+
 def handover_step(auth, reception_id, name, data):
-    return auth.post(f"/admin/handover/step/?reception={reception_id}&step={name}", data)
+    return on_handover(auth, reception_id, f"step/?step={name}", data)
 
 
 def test_no_handover_before_the_reception_is_signed(client, auth, advisor):
@@ -347,8 +403,7 @@ def test_handing_over_completes_the_visit_and_plans_the_first_call(client, auth,
     handover = db.session.scalar(select(Handover))
     assert (handover.guarantee_until, handover.guarantee_km) == (date(2026, 12, 7), 14010)
     freeze(NOW + timedelta(hours=6))
-    auth.post(f"/admin/handover/sign/?reception={reception.id}",
-              {"signature": SIGNATURE, "signed_by_name": "王先生"})
+    on_handover(auth, reception.id, "sign/", {"signature": SIGNATURE, "signed_by_name": "王先生"})
     handover = reload(Handover, handover.id)
     assert handover.completed_at is not None
     visit = reload(Visit, reception.visit_id)
@@ -365,8 +420,8 @@ def test_handing_over_completes_the_visit_and_plans_the_first_call(client, auth,
 def test_the_handover_cannot_be_signed_with_steps_missing(client, auth, advisor):
     reception = make_reception(signed=True)
     handover_step(auth, reception.id, "quality", HANDOVER["quality"])
-    response = auth.post(f"/admin/handover/sign/?reception={reception.id}",
-                         {"signature": SIGNATURE}, follow_redirects=True)
+    response = on_handover(auth, reception.id, "sign/", {"signature": SIGNATURE},
+                           follow_redirects=True)
     assert "还不能签字" in response.get_data(as_text=True)
     assert db.session.scalar(select(Handover)).completed_at is None
 
@@ -386,7 +441,7 @@ def test_both_pdfs_carry_the_entered_chinese_text_and_the_font(client, auth, adv
                                damages=[{"area": "front", "kind": "scratch", "note": "前杠划痕"}])
     for name, data in HANDOVER.items():
         handover_step(auth, reception.id, name, data)
-    auth.post(f"/admin/handover/sign/?reception={reception.id}", {"signature": SIGNATURE})
+    on_handover(auth, reception.id, "sign/", {"signature": SIGNATURE})
     intake = client.get(f"/admin/reception/pdf/?id={reception.id}")
     assert intake.mimetype == "application/pdf"
     text = pdf_text(intake.data)

@@ -53,7 +53,7 @@ from ..models import (
 from ..pdf import pdf_response, render_pdf
 from ..permissions import allowed
 from .archives import VISIT_KIND_LABELS, previous_mileage, vehicle_search
-from .base import SecureModelView, screen
+from .base import STALE_MESSAGE, SecureModelView, screen
 from .common import OptionFilter
 from .home import DueItem, due_items
 from .parts import STATE_LABELS as ORDER_STATE_LABELS
@@ -112,12 +112,12 @@ HANDOVER_STEP_LABELS = {
     "guarantee": _l("Repair quality guarantee"),
 }
 HANDOVER_STEPS = tuple(HANDOVER_STEP_LABELS)
-assert set(STEP_LABELS) == set(RECEPTION_STEPS)
-assert set(AREA_LABELS) == set(DAMAGE_AREAS)
-assert set(DAMAGE_LABELS) == set(DAMAGE_KINDS)
-assert set(BELONGING_LABELS) == set(BELONGINGS)
-assert set(WARRANTY_LABELS) == set(WARRANTY_DECISIONS)
-assert set(WORK_KIND_LABELS) == set(rules.GUARANTEE_KINDS)
+assert set(STEP_LABELS) == set(RECEPTION_STEPS)  # nosec B101  # import-time self-check
+assert set(AREA_LABELS) == set(DAMAGE_AREAS)  # nosec B101  # import-time self-check
+assert set(DAMAGE_LABELS) == set(DAMAGE_KINDS)  # nosec B101  # import-time self-check
+assert set(BELONGING_LABELS) == set(BELONGINGS)  # nosec B101  # import-time self-check
+assert set(WARRANTY_LABELS) == set(WARRANTY_DECISIONS)  # nosec B101  # import-time self-check
+assert set(WORK_KIND_LABELS) == set(rules.GUARANTEE_KINDS)  # nosec B101  # import-time self-check
 # What may be corrected after signing, and how it reads.
 AMENDABLE = {
     "mileage": _l("Mileage (km)"), "fuel_eighths": _l("Fuel level"),
@@ -340,6 +340,15 @@ class ChecklistScreen(SecureModelView):
         if not self.can_edit:
             abort(403)
 
+    @staticmethod
+    def _stale(record) -> bool:
+        """Was the form sent from a page showing an older state (someone saved since)?
+        Then it saves nothing, and says so."""
+        if request.form.get("version") == str(record.version):
+            return False
+        flash(str(STALE_MESSAGE), "error")
+        return True
+
 
 class ReceptionAdmin(ChecklistScreen):
     column_list = ("started_at", "vehicle", "customer", "advisor", "state", "progress",
@@ -450,6 +459,8 @@ class ReceptionAdmin(ChecklistScreen):
         if reception.is_signed:
             flash(_("The checklist is signed: correct it with an amendment."), "error")
             return redirect(self.get_url(".checklist_view", id=reception.id))
+        if self._stale(reception):
+            return redirect(self.get_url(".checklist_view", id=reception.id) + f"#step-{step}")
         if step == "damage":
             _mark_done(reception, step)
             db.session.commit()
@@ -484,6 +495,8 @@ class ReceptionAdmin(ChecklistScreen):
         if reception.is_signed:
             flash(_("The checklist is signed: correct it with an amendment."), "error")
             return back
+        if self._stale(reception):
+            return back
         if "remove" in request.form:
             index = request.form.get("remove", type=int)
             damages = list(reception.damages)
@@ -515,7 +528,7 @@ class ReceptionAdmin(ChecklistScreen):
         self._require_write()
         reception = self._record(Reception)
         back = redirect(self.get_url(".checklist_view", id=reception.id) + "#sign")
-        if reception.is_signed:
+        if reception.is_signed or self._stale(reception):
             return back
         missing = [str(STEP_LABELS[s]) for s in RECEPTION_STEPS if s not in reception.steps_done]
         if missing:
@@ -934,6 +947,8 @@ class HandoverAdmin(ChecklistScreen):
         if handover.completed_at:
             flash(_("The car is handed over: the handover sheet can no longer change."), "error")
             return redirect(back)
+        if self._stale(handover):
+            return redirect(back + f"#step-{step}")
         if step != "quality" and not handover.quality_passed:
             flash(_("First the quality check: nothing else can be ticked before it."), "error")
             return redirect(back + "#step-quality")
@@ -981,7 +996,7 @@ class HandoverAdmin(ChecklistScreen):
         handover = self._handover()
         back = redirect(self.get_url(".checklist_view", reception=handover.reception_id)
                         + "#sign")
-        if handover.completed_at:
+        if handover.completed_at or self._stale(handover):
             return back
         missing = [str(HANDOVER_STEP_LABELS[s]) for s in HANDOVER_STEPS
                    if s not in handover.steps_done]
