@@ -7,6 +7,8 @@
 # and, not part of the tests:
 #   ./dev.sh benchmark  the speed at a dealer group's scale, into BENCHMARKS.md
 #                    (arguments passed on to scripts/benchmark.py)
+#   ./dev.sh loadtest   many users saving at once over HTTP, then every save checked
+#                    (arguments passed on to scripts/loadtest.py)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -86,6 +88,10 @@ case "${1:-}" in
         check_font
         say "Lint (ruff)"
         .venv/bin/ruff check .
+        say "Security lint (bandit)"
+        .venv/bin/bandit -c pyproject.toml -r . -q
+        # tests/: as ruff's per-file-ignores (pyproject.toml says why).
+        .venv/bin/bandit -r tests -q -s B101,B105,B106,B311,B608
         say "Tests"
         # One worker per core (-n 0 after "test" runs them in this process).
         exec .venv/bin/python -m pytest -n auto "$@"
@@ -98,8 +104,16 @@ case "${1:-}" in
         check_font
         exec .venv/bin/python scripts/benchmark.py "$@"
         ;;
+    loadtest)
+        shift
+        check_python
+        system_packages fonts-wqy-microhei
+        python_packages requirements.txt
+        check_font
+        exec .venv/bin/python scripts/loadtest.py "$@"
+        ;;
     *)
-        echo "usage: ./dev.sh serve | ./dev.sh test [pytest arguments] | ./dev.sh benchmark" >&2
+        echo "usage: ./dev.sh serve | ./dev.sh test [pytest arguments] | ./dev.sh benchmark | ./dev.sh loadtest" >&2
         exit 2
         ;;
 esac

@@ -1,7 +1,9 @@
-"""Flask commands: create-user, set-password, seed-demo, bootstrap, mark-no-shows."""
+"""Flask commands: create-user, set-password, seed-demo, bootstrap, mark-no-shows,
+backup, restore."""
 import getpass
 import secrets
 import time
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -10,7 +12,7 @@ from flask_babel import ngettext
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from . import appointments, audit, clock, demo, safety, scale, training
+from . import appointments, audit, backup, clock, demo, safety, scale, training
 from .auth import create_user, find_user, set_password
 from .extensions import db
 from .models import User
@@ -163,9 +165,91 @@ def mark_no_shows_command():
                         count))
 
 
+def _sqlite_database() -> Path:
+    """The app's SQLite file; PostgreSQL has its own tools (README, Production)."""
+    path = backup.sqlite_path(db.engine.url)
+    if path is None:
+        raise click.ClickException(_(
+            "backup and restore work on a SQLite database; this one is %(kind)s. Back it up "
+            "with pg_dump -Fc and restore it with pg_restore --clean --if-exists (see the "
+            "README, Production).", kind=db.engine.dialect.name))
+    return path
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    return a.exists() and b.exists() and a.samefile(b)
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+def backup_command(path, force):
+    """Copy the SQLite database to PATH, consistently, while the app serves."""
+    database = _sqlite_database()
+    if not database.is_file():
+        raise click.ClickException(_("There is no database at %(path)s.", path=database))
+    if _same_file(path, database):
+        raise click.ClickException(_("%(path)s is the database itself.", path=path))
+    exists = _("%(path)s exists already; use --force to overwrite it.", path=path)
+    if path.exists() and not force:
+        raise click.ClickException(exists)
+    try:
+        backup.copy(database, path, overwrite=force)
+    except FileExistsError:
+        raise click.ClickException(exists) from None
+    found = backup.summary(path)
+    click.echo(_("Backed up %(database)s to %(path)s: %(size)s, %(tables)d tables, database "
+                 "revision %(revision)s.", database=database, path=path,
+                 size=backup.human_size(found.size), tables=found.tables,
+                 revision=found.revision))
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_command(path, yes):
+    """Replace the SQLite database with the backup PATH; the current one is kept aside."""
+    database = _sqlite_database()
+    nothing = _("Nothing was changed.")
+    if not path.is_file():
+        raise click.ClickException(_("There is no file %(path)s.", path=path))
+    if _same_file(path, database):
+        raise click.ClickException(_("%(path)s is the database itself.", path=path))
+    try:
+        found = backup.check(path)
+    except backup.Refused as refused:
+        raise click.ClickException(f"{refused} {nothing}") from None
+    aside = backup.aside_path(database) if database.is_file() else None
+    if aside:
+        question = _("Replace the database %(database)s with %(path)s (revision %(revision)s)? "
+                     "The current database is kept as %(aside)s.", database=database,
+                     path=path, revision=found.revision, aside=aside)
+    else:
+        question = _("Restore %(path)s (revision %(revision)s) into %(database)s?",
+                     path=path, revision=found.revision, database=database)
+    if not yes and not click.confirm(question):
+        raise click.ClickException(nothing)
+    db.session.remove()
+    db.engine.dispose()
+    if aside:
+        backup.copy(database, aside)
+        click.echo(_("The current database was kept as %(path)s.", path=aside))
+    backup.put_in_place(path, database)
+    db.engine.dispose()
+    head = backup.head_revision()
+    if found.revision != head:
+        upgrade()
+        click.echo(_("Upgraded the restored database from revision %(old)s to %(new)s.",
+                     old=found.revision, new=head))
+    restored = backup.summary(database)
+    click.echo(_("Restored %(path)s into %(database)s: %(tables)d tables, database revision "
+                 "%(revision)s.", path=path, database=database, tables=restored.tables,
+                 revision=restored.revision))
+
+
 def init_app(app: Flask) -> None:
     for command in (
         create_user_command, set_password_command, seed_demo_command, bootstrap_command,
-        mark_no_shows_command,
+        mark_no_shows_command, backup_command, restore_command,
     ):
         app.cli.add_command(command)

@@ -34,7 +34,7 @@ class Config:
     # A TrueType font with Chinese glyphs for PDFs; found among the usual ones if unset.
     PDF_FONT_PATH = os.environ.get("PDF_FONT_PATH")
 
-    PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 (a hash method, not a password)
+    PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105  # nosec B105  # a hash method, not a password
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     # Uploads (imports, later photos and scans): larger requests are refused.
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "10")) * 1024 * 1024
@@ -56,9 +56,9 @@ class TestConfig:
     """What the test suite changes: a known key, cheap hashing, loud view errors."""
 
     TESTING = True
-    SECRET_KEY = "test-secret-key"  # noqa: S105 (tests only)
+    SECRET_KEY = "test-secret-key"  # noqa: S105  # nosec B105  # tests only
     # Still scrypt, with a small work factor: the suite signs in hundreds of times.
-    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # noqa: S105 (a hash method)
+    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # noqa: S105  # nosec B105  # a hash method
     FLASK_ADMIN_RAISE_ON_VIEW_EXCEPTION = True
     GC_FREEZE_AFTER_REQUESTS = 0  # hundreds of apps in one process: nothing kept frozen
 

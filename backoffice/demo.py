@@ -154,7 +154,7 @@ def seed_archives(customers: int = 300, seed: int = 20261127) -> int:
     exists = select(func.count()).select_from(Customer).execution_options(include_deleted=True)
     if db.session.scalar(exists):
         return 0
-    rng = random.Random(seed)  # noqa: S311 (repeatable demo data, not a secret)
+    rng = random.Random(seed)  # noqa: S311  # nosec B311  # repeatable demo data, not a secret
     agents, advisors = _users("followup_agent"), _users("service_advisor")
     now = clock.now().replace(second=0, microsecond=0)
     mobiles, plates = set(), set()
@@ -248,7 +248,7 @@ def seed_followups(seed: int = 20261128) -> int:
 
     if db.session.scalar(select(func.count()).select_from(FollowUpCall)):
         return 0
-    rng = random.Random(seed)  # noqa: S311 (repeatable demo data, not a secret)
+    rng = random.Random(seed)  # noqa: S311  # nosec B311  # repeatable demo data, not a secret
     today = clock.today()
     now = clock.now()
     db.session.add_all([
@@ -397,7 +397,7 @@ def seed_checklists(seed: int = 20261129) -> int:
 
     if db.session.scalar(select(func.count()).select_from(Reception)):
         return 0
-    rng = random.Random(seed)  # noqa: S311 (repeatable demo data, not a secret)
+    rng = random.Random(seed)  # noqa: S311  # nosec B311  # repeatable demo data, not a secret
     advisors = _users("service_advisor")
     vehicles = db.session.scalars(select(Vehicle).order_by(Vehicle.id).limit(40)).all()
     if not advisors or len(vehicles) < 4:
@@ -462,7 +462,7 @@ def seed_safety(seed: int = 20261130) -> int:
     safety.ensure_default_templates()
     if db.session.scalar(select(func.count()).select_from(SafetyInspection)):
         return 0
-    rng = random.Random(seed)  # noqa: S311 (repeatable demo data, not a secret)
+    rng = random.Random(seed)  # noqa: S311  # nosec B311  # repeatable demo data, not a secret
     officers = _users("safety_officer")
     officer = officers[0] if officers else None
     today = clock.today()
@@ -583,7 +583,7 @@ def seed_parts(seed: int = 20261201) -> int:
     if db.session.scalar(select(func.count()).select_from(Part)
                          .execution_options(include_deleted=True)):
         return 0
-    rng = random.Random(seed)  # noqa: S311 (repeatable demo data, not a secret)
+    rng = random.Random(seed)  # noqa: S311  # nosec B311  # repeatable demo data, not a secret
     advisors = _users("service_advisor")
     handler = advisors[0] if advisors else None
     catalogue = {}
@@ -662,7 +662,7 @@ def seed_appointments(seed: int = 20261202) -> int:
     if db.session.scalar(select(func.count()).select_from(Appointment)
                          .execution_options(include_deleted=True)):
         return 0
-    rng = random.Random(seed)  # noqa: S311 (repeatable demo data, not a secret)
+    rng = random.Random(seed)  # noqa: S311  # nosec B311  # repeatable demo data, not a secret
     advisors = _users("service_advisor")
     busy = {a.vehicle_id for a in db.session.scalars(select(Reception))}
     vehicles = [v for v in db.session.scalars(

@@ -1,4 +1,5 @@
-"""Files people hand us (signatures, photos): checked by content, kept in the database.
+"""Files people hand us (signatures, photos, scans, plans, training materials): checked
+by content, kept in the database.
 
 The database is what every app server shares, so a photo taken on one server's page
 is served by any other; nothing is written to a server's disk or static folder.
@@ -6,11 +7,14 @@ is served by any other; nothing is written to a server's disk or static folder.
 import base64
 import binascii
 import hashlib
+import io
 import re
+import warnings
 
 from flask import Response, current_app, has_request_context
 from flask_babel import gettext as _
 from flask_login import current_user
+from PIL import Image
 
 from .extensions import db
 from .models import StoredFile
@@ -32,27 +36,60 @@ class FileRefused(ValueError):
 
 
 def sniff(data: bytes) -> str | None:
-    """The image type the content really has, or None."""
+    """The type the content's first bytes say it has (PNG, JPEG or PDF), or None."""
     for magic, mimetype in _SIGNATURES.items():
         if data.startswith(magic):
             return mimetype
     return None
 
 
-def store(data: bytes, purpose: str, allowed: frozenset = IMAGES) -> StoredFile:
-    """Keep a file of an `allowed` type (by its content) within the upload limit;
-    added to the session."""
+def _is_image(data: bytes, mimetype: str) -> bool:
+    """Whether a PNG or JPEG is one through and through, not only in its first bytes
+    (something else behind an image's header, a truncated or a decompression-bomb image)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=[mimetype.split("/")[1].upper()]) as image:
+                if mimetype == "image/png":
+                    image.verify()  # every chunk's checksum, without decoding the pixels
+                else:
+                    # Every bit of the compressed picture decoded, at 1/8 of the size.
+                    image.draft("RGB", (max(image.width // 8, 1), max(image.height // 8, 1)))
+                    image.load()
+    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError,
+            Image.DecompressionBombWarning):
+        return False
+    return True
+
+
+def content_type(data: bytes) -> str | None:
+    """What the content really is (PNG, JPEG or PDF), or None; its name does not count."""
+    mimetype = sniff(data)
+    if mimetype in IMAGES and not _is_image(data, mimetype):
+        return None
+    return mimetype
+
+
+def check(data: bytes, allowed: frozenset = IMAGES) -> str:
+    """The file's type when it may be kept, else FileRefused saying why."""
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     if not data:
         raise FileRefused(_("The file is empty."))
     if len(data) > limit:
         raise FileRefused(_("The file is larger than the limit of %(mb)d MB.",
                             mb=limit // (1024 * 1024)))
-    mimetype = sniff(data)
+    mimetype = content_type(data)
     if mimetype not in allowed:
         if allowed == IMAGES:
             raise FileRefused(_("Only photos (JPEG or PNG) can be kept."))
         raise FileRefused(_("Only photos (JPEG or PNG) and PDF files can be kept."))
+    return mimetype
+
+
+def store(data: bytes, purpose: str, allowed: frozenset = IMAGES) -> StoredFile:
+    """Keep a file of an `allowed` type (by its content) within the upload limit;
+    added to the session."""
+    mimetype = check(data, allowed)
     stored = StoredFile(
         purpose=purpose, mimetype=mimetype, size=len(data), data=data,
         sha256=hashlib.sha256(data).hexdigest(),
@@ -72,7 +109,7 @@ def store_signature(data_url: str | None) -> StoredFile:
         data = base64.b64decode(match.group(1), validate=False)
     except (binascii.Error, ValueError) as error:
         raise FileRefused(_("Please sign in the box first.")) from error
-    if len(data) > MAX_SIGNATURE_BYTES or sniff(data) != "image/png":
+    if len(data) > MAX_SIGNATURE_BYTES or content_type(data) != "image/png":
         raise FileRefused(_("Please sign in the box first."))
     return store(data, "signature")
 
@@ -85,10 +122,14 @@ def data_url(stored: StoredFile | None) -> str:
 
 
 def response(stored: StoredFile) -> Response:
-    """The file, inline, under a neutral name (never one a user typed)."""
+    """The file under a neutral name (never one a user typed), as the type its content
+    was found to be: inline for photos and PDFs (all we keep), anything else as a
+    download. nosniff: the browser takes the type as said, never guesses another."""
+    inline = stored.mimetype in DOCUMENTS
     return Response(
-        stored.data, mimetype=stored.mimetype,
+        stored.data, mimetype=stored.mimetype if inline else "application/octet-stream",
         headers={"Cache-Control": "private, max-age=3600",
-                 "Content-Disposition": f"inline; filename=file-{stored.id}",
+                 "Content-Disposition":
+                     f"{'inline' if inline else 'attachment'}; filename=file-{stored.id}",
                  "X-Content-Type-Options": "nosniff"},
     )

@@ -43,7 +43,8 @@ class TZDateTime(TypeDecorator):
     """A moment in time, stored as UTC and read back in the app's time zone.
 
     Naive values (from forms, typed in local time) are taken as local time, so
-    every database stores the same instant whatever the server's zone is.
+    every database stores the same instant whatever the server's zone is. Kept to the
+    second, as forms show and send them: a form saved unchanged changes nothing.
     """
 
     impl = DateTime
@@ -54,7 +55,7 @@ class TZDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             value = value.replace(tzinfo=clock.local_tz())
-        return value.astimezone(UTC).replace(tzinfo=None)
+        return value.astimezone(UTC).replace(tzinfo=None, microsecond=0)
 
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
         if value is None:

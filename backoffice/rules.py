@@ -472,3 +472,10 @@ def normalize_part_number(s: str) -> str:
         raise ValueError(_("A part number has up to 40 letters, digits, dots, dashes "
                            "and slashes."))
     return number
+
+
+def check_labels(labels, codes) -> None:
+    """At import: `labels` name every one of `codes` and nothing else (a code without a
+    label would show raw on a page). Raises, unlike assert, under python -O too."""
+    if set(labels) != set(codes):
+        raise RuntimeError(f"labels and codes differ: {sorted(set(labels) ^ set(codes))}")

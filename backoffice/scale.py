@@ -13,7 +13,8 @@ import random
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import column, func, insert, select, text
+from sqlalchemy import table as table_clause
 
 from . import clock, rules, safety, settings
 from .demo import (
@@ -73,7 +74,7 @@ def seed(scale: str = "large", progress: Callable[[str, int, int], None] | None 
         # Index pages of millions of rows: a 2 MB page cache (the default) would make
         # every insert a disk read. This connection only; 256 MB.
         db.session.execute(text("PRAGMA cache_size = -262144"))
-    rng = random.Random(random_seed)  # noqa: S311 (repeatable demo data, not a secret)
+    rng = random.Random(random_seed)  # noqa: S311  # nosec B311  # repeatable sample data
     report = progress or (lambda table, done, total: None)
     run = _Run(rng, sizes, report)
     safety.ensure_default_templates()
@@ -111,10 +112,11 @@ def _after_explicit_ids(counts: dict[str, int]) -> None:
     """PostgreSQL's id sequences don't see explicit ids: move them past the rows."""
     if db.engine.dialect.name != "postgresql":
         return
-    for table in (*counts, "inspection_answer"):
-        db.session.execute(text(
-            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608 (our names)
-            f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"))
+    for name in (*counts, "inspection_answer"):
+        ids = table_clause(name, column("id")).c.id
+        db.session.execute(select(func.setval(
+            func.pg_get_serial_sequence(name, "id"),
+            select(func.coalesce(func.max(ids), 1)).scalar_subquery())))
 
 
 def vacuum(counts: dict[str, int]) -> None:

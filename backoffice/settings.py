@@ -58,7 +58,7 @@ SPECS = {
                               1, 14),
     "no_show_call_days": Spec(_l("Days to phone a customer who missed an appointment"), 0, 14),
 }
-assert set(SPECS) == set(rules.DEFAULTS), "every setting needs a default in rules.py"
+rules.check_labels(SPECS, rules.DEFAULTS)  # every setting needs a default
 
 
 def current() -> dict[str, int]:

@@ -429,7 +429,7 @@ def seed_training(seed: int = 20261130) -> int:
     exists = select(func.count()).select_from(Employee).execution_options(include_deleted=True)
     if db.session.scalar(exists):
         return 0
-    rng = random.Random(seed)  # noqa: S311 (repeatable demo data, not a secret)
+    rng = random.Random(seed)  # noqa: S311  # nosec B311  # repeatable demo data, not a secret
     today = clock.today()
     accounts = {u.display_name: u for u in db.session.scalars(
         select(User).where(User.display_name.in_(_ACCOUNTS)))}

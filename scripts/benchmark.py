@@ -15,9 +15,10 @@ import http.client
 import os
 import platform
 import re
+import secrets
 import socket
 import statistics
-import subprocess
+import subprocess  # nosec B404  # runs our own flask and gunicorn commands
 import sys
 import threading
 import time
@@ -30,7 +31,8 @@ import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the app itself, to build its list URLs
-PASSWORD = "bench-password-2026"  # noqa: S105 (the benchmark's own throwaway database)
+# New for every run (set on the demo accounts by prepare()), so no password sits in the code.
+PASSWORD = secrets.token_urlsafe(16)
 ROLE_USERS = {  # demo usernames (demo.DEMO_USERS) per role
     "supervisor": "supervisor", "followup_agent": "agent1", "service_advisor": "advisor1",
     "safety_officer": "safety", "trainer": "trainer", "manager": "manager",
@@ -48,7 +50,7 @@ POSTGRESQL_SLACK = 3
 
 def flask(env: dict, *args: str, check: bool = True,
           quiet: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run(  # noqa: S603 (our own command, our arguments)
+    return subprocess.run(  # noqa: S603  # nosec B603  # our own command, our arguments
         [sys.executable, "-m", "flask", "--app", "app", *args], cwd=ROOT, env=env,
         check=check, capture_output=quiet, text=True)
 
@@ -60,13 +62,14 @@ def free_port() -> int:
 
 
 class Server:
-    """gunicorn with 2 sync workers and production settings, on a free local port."""
+    """gunicorn with 2 sync workers (or `workers`) and production settings, on a free
+    local port."""
 
-    def __init__(self, env: dict, stock: bool):
+    def __init__(self, env: dict, stock: bool, workers: int = 2):
         self.port = free_port()
         env = env | {"BACKOFFICE_STOCK_LISTS": "1" if stock else "0"}
-        self.process = subprocess.Popen(  # noqa: S603 (our own command)
-            [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind",
+        self.process = subprocess.Popen(  # noqa: S603  # nosec B603  # our own command
+            [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
              f"127.0.0.1:{self.port}", "--log-level", "warning", "app:app"],
             cwd=ROOT, env=env)
         deadline = time.monotonic() + 60
@@ -103,6 +106,7 @@ class Browser:
 
     def __init__(self, port: int, username: str):
         self.port, self.cookies = port, {}
+        self.location = None  # the Location header of the last response
         page = self.get("/login").decode()
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
         self.request("POST", "/login", {"username": username, "password": PASSWORD,
@@ -120,6 +124,7 @@ class Browser:
         connection.request(method, path, body, headers)
         response = connection.getresponse()
         data = response.read()
+        self.location = response.getheader("Location")
         for header in response.headers.get_all("Set-Cookie") or ():
             name, _, rest = header.partition("=")
             self.cookies[name] = rest.split(";", 1)[0]
@@ -280,9 +285,10 @@ def report(env: dict, app: dict, stock: dict, measured: list, out: Path,
            elapsed: float) -> None:
     engine = sa.create_engine(normalized(env["DATABASE_URL"]))
     with engine.connect() as conn:
-        sizes = {t: conn.scalar(sa.text(f"SELECT count(*) FROM {t}"))  # noqa: S608 (ours)
-                 for t in ("customer", "vehicle", "visit", "follow_up_call", "complaint",
-                           "safety_inspection", "employee")}
+        tables = ("customer", "vehicle", "visit", "follow_up_call", "complaint",
+                  "safety_inspection", "employee")
+        sizes = {t: conn.scalar(sa.select(sa.func.count()).select_from(sa.table(t)))
+                 for t in tables}
         backend = f"{engine.dialect.name} {conn.dialect.server_version_info or ''}"
     engine.dispose()
     kinds = {label: kind for kind, label, _path in measured}
@@ -369,7 +375,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
     args = parser.parse_args()
     started = time.monotonic()
-    env = os.environ | {"DATABASE_URL": args.database_url, "SECRET_KEY": "benchmark-key",
+    env = os.environ | {"DATABASE_URL": args.database_url, "SECRET_KEY": secrets.token_hex(32),
                         "PYTHONPATH": str(ROOT)}
     prepare(env)
     measured = pages(env)

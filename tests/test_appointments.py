@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from backoffice import appointments, clock, rules
+from backoffice import appointments, clock
 from backoffice.extensions import db
 from backoffice.models import (
     Appointment,
@@ -32,6 +32,7 @@ from .factories import (
     pdf_text,
     reload,
 )
+from .forms import page_form
 
 NOW = datetime(2026, 11, 27, 10, 0)  # a Friday, 10:00 in Shanghai
 TODAY = NOW.date()
@@ -516,7 +517,7 @@ def test_the_opening_hours_must_leave_a_slot(client, auth, freeze):
     auth.login_as("admin")
     form = client.get("/admin/settings/").get_data(as_text=True)
     assert "预约：每个时段的长度（分钟）" in form
-    data = dict(rules.DEFAULTS)
+    data = page_form(form).data()
     response = auth.post("/admin/settings/", {**data, "opening_hour": 18, "closing_hour": 9})
     assert "营业时间内排不下任何预约时段" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Setting)) == 0

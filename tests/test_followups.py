@@ -30,6 +30,7 @@ from .factories import (
     make_visit,
     pdf_text,
 )
+from .forms import page_form
 
 NOW = datetime(2026, 11, 27, 10, 0)
 TODAY = NOW.date()
@@ -472,10 +473,10 @@ def test_admin_changes_a_setting_and_the_clock_follows(client, auth, freeze):
     auth.login_as("admin")
     page = client.get("/admin/settings/").get_data(as_text=True)
     assert "首次回访：送修/来访后第几天起" in page
-    form = {key: str(value) for key, value in rules.DEFAULTS.items()}
+    form = page_form(page).data()
     bad = auth.post("/admin/settings/", {**form, "first_call_from_days": "-1"})
     assert "0 到 365 之间的整数" in bad.get_data(as_text=True)
-    auth.post("/admin/settings/", {**form, "first_call_from_days": "2"})
+    auth.post("/admin/settings/", {**form, "first_call_from_days": "２"})  # full-width too
     assert db.session.get(Setting, "first_call_from_days").value == "2"
     assert db.session.get(Setting, "escalation_days") is None  # defaults are not stored
     visit = make_visit(completed_at=NOW)
@@ -483,6 +484,24 @@ def test_admin_changes_a_setting_and_the_clock_follows(client, auth, freeze):
 
     settings.forget()
     assert followups.plan_first_call(visit).due_from == date(2026, 11, 29)
+
+
+def test_settings_saved_over_someone_elses_are_refused(app, client, auth, freeze):
+    auth.login_as("admin")
+    mine = page_form(client.get("/admin/settings/").get_data(as_text=True)).data()
+    other = Auth(app.test_client())
+    other.login("admin")
+    theirs = page_form(other.client.get("/admin/settings/").get_data(as_text=True)).data()
+    assert other.post("/admin/settings/", {**theirs, "escalation_days": "5"}).status_code == 302
+    refused = auth.post("/admin/settings/", {**mine, "first_call_from_days": "2"},
+                        follow_redirects=True)
+    assert "此记录已被他人修改并保存" in refused.get_data(as_text=True)
+    assert db.session.get(Setting, "escalation_days").value == "5"
+    assert db.session.get(Setting, "first_call_from_days") is None
+    for odd in ("½", "一", "١٢", "1e3", "-0"):  # numbers to Python or a person, not here
+        bad = auth.post("/admin/settings/", {**page_form(
+            client.get("/admin/settings/").get_data(as_text=True)).data(), "escalation_days": odd})
+        assert "之间的整数" in bad.get_data(as_text=True), odd
 
 
 def test_only_admin_opens_the_settings(client, auth, freeze):

@@ -481,3 +481,24 @@ def test_the_demo_catalogue_adds_up(app, runner, freeze):
     assert db.session.scalar(select(func.count()).select_from(Part).where(
         parts.below_reorder_level())) >= 3
     assert isinstance(db.session.scalar(select(PartsOrder.ordered_on)), date)
+
+
+@pytest.mark.parametrize(("price", "message"), [
+    ("NaN", "请输入数字"), ("Infinity", "请输入数字"), ("1e309", "数值过大"),
+    ("68.005", "最多保留 2 位小数"), ("123456789", "数值过大"), ("-5", "不能为负数"),
+])
+def test_a_price_the_catalogue_cannot_keep_is_refused(client, auth, advisor, price, message):
+    response = auth.post("/admin/part/new/", {
+        "number": "06L115562B", "name": "机油滤清器", "origin": "original", "unit": "piece",
+        "price": price, "reorder_level": "0"})
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Part)) == 0
+
+
+def test_a_price_in_full_width_digits_is_understood(client, auth, advisor):
+    response = auth.post("/admin/part/new/", {
+        "number": "06L115562B", "name": "机油滤清器", "origin": "original", "unit": "piece",
+        "price": "６８．５", "reorder_level": "0"})
+    assert response.status_code == 302
+    assert str(db.session.scalar(select(Part)).price) == "68.50"

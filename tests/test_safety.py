@@ -131,6 +131,7 @@ def answer(auth, inspection_id, results: dict, sign=False, **extra):
     data = {f"result-{answer_id}": result for answer_id, result in results.items()} | extra
     if sign:
         data["sign"] = "1"
+    data.setdefault("version", reload(SafetyInspection, inspection_id).version)
     return auth.post(f"/admin/safety_inspection/fill/?id={inspection_id}", data,
                      follow_redirects=True)
 

@@ -39,6 +39,7 @@ from ..models import (
     Vehicle,
     Visit,
 )
+from ..security import csp_nonce
 from .appointments import AppointmentAdmin, PreparationView, ScheduleView
 from .archives import CustomerAdmin, VehicleAdmin, VisitAdmin
 from .audit import AuditLogAdmin
@@ -86,6 +87,7 @@ def init_admin(app: Flask) -> Admin:
         index_view=HomeView(name=_l("Home"), url="/admin"),
         # Our admin.po fills the gaps in Flask-Admin's own Chinese catalog.
         translations_path=str(Path(app.root_path) / "translations"),
+        csp_nonce_generator=csp_nonce,
     )
     app.extensions["backoffice_menus"] = {}
     app.jinja_env.globals["main_menu"] = main_menu

@@ -35,6 +35,7 @@ from ..models import (
 )
 from ..pdf import pdf_response, render_pdf
 from ..permissions import allowed
+from ..rules import check_labels
 from ..security import safe_next_url
 from .archives import VISIT_KIND_LABELS, customer_search, show_mobile, vehicle_search
 from .base import STALE_MESSAGE, FreshFilterOptions, SecureBaseView, SecureModelView, screen
@@ -53,8 +54,8 @@ CHANNEL_LABELS = {
     "phone": _l("Phone"), "walk_in": _l("Walk-in"), "wechat": _l("WeChat"),
     "website": _l("Website"),
 }
-assert set(STATUS_LABELS) == set(APPOINTMENT_STATUSES)
-assert set(CHANNEL_LABELS) == set(APPOINTMENT_CHANNELS)
+check_labels(STATUS_LABELS, APPOINTMENT_STATUSES)
+check_labels(CHANNEL_LABELS, APPOINTMENT_CHANNELS)
 HISTORY_VISITS = 5  # visits of a car shown on the preparation list
 
 

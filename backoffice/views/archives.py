@@ -37,6 +37,7 @@ from ..models import (
 )
 from ..pdf import pdf_response, render_pdf
 from ..permissions import allowed, sees_contact_details
+from ..rules import check_labels
 from ..search import ends_with, starts_with
 from .base import FreshFilterOptions, SecureModelView, screen
 from .common import (
@@ -75,9 +76,9 @@ _STATUS_BADGE = {"on_time": "success", "late": "secondary", "open": "info", "ove
 MAINTENANCE_DUE = {
     "overdue": _l("Overdue"), "this_week": _l("This week"), "this_month": _l("This month"),
 }
-assert set(KIND_LABELS) == set(CUSTOMER_KINDS)
-assert set(CHANNEL_LABELS) == set(CHANNELS)
-assert set(VISIT_KIND_LABELS) == set(VISIT_KINDS)
+check_labels(KIND_LABELS, CUSTOMER_KINDS)
+check_labels(CHANNEL_LABELS, CHANNELS)
+check_labels(VISIT_KIND_LABELS, VISIT_KINDS)
 
 
 # -- search -------------------------------------------------------------------------

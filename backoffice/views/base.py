@@ -61,7 +61,7 @@ from ..extensions import db
 from ..formatting import content_disposition, escape_formula, format_date, format_datetime
 from ..models import SoftDeleteMixin, VersionMixin
 from ..permissions import allowed
-from .common import label
+from .common import NumberField, as_id, label
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +69,15 @@ STALE_MESSAGE = _l(
     "Someone else saved this record while you were editing it. Nothing was saved: "
     "reload the page to see their changes, then make yours again."
 )
+
+
+def refused_as_stale(record) -> bool:
+    """Was this form (not a Flask-Admin edit form) sent from a page showing an older
+    version of `record`, i.e. someone saved since? Then say so; the caller saves nothing."""
+    if request.form.get("version") == str(record.version):
+        return False
+    flash(str(STALE_MESSAGE), "error")
+    return True
 
 # Which permission each Flask-Admin endpoint needs beyond R (checked in _handle_view).
 _ENDPOINT_NEEDS = {
@@ -136,7 +145,7 @@ def main_menu(admin_view) -> Markup:
     html = menus.get(key)
     if html is None:  # the template escapes what it shows (Flask autoescapes strings)
         html = render_template_string(_MENU, admin_view=admin_view)
-        html = menus[key] = Markup(html)  # noqa: S704
+        html = menus[key] = Markup(html)  # noqa: S704  # nosec B704  # escaped by the template
     return html
 
 
@@ -171,6 +180,10 @@ COMMON_LABELS = {
 }
 
 
+def _aware(value):
+    return clock.aware(value) if isinstance(value, datetime) else value
+
+
 class ModelConverter(AdminModelConverter):
     """Form fields for our column types (Flask-Admin goes by the type's name).
 
@@ -186,10 +199,19 @@ class ModelConverter(AdminModelConverter):
             ]
         return field
 
+    @converts("Numeric")
+    def handle_decimal_types(self, column, field_args, **extra):  # Flask-Admin's, replaced
+        return NumberField(
+            digits=column.type.precision or 20, places=column.type.scale or 0, **field_args
+        )
+
     @converts("TZDateTime")
     def convert_tzdatetime(self, field_args, **extra):
         # Typed without seconds too (the date picker writes them).
         field_args.setdefault("format", ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"])
+        # Typed in local time: made aware, so that a moment left as it was compares equal
+        # to the stored one (no change, no audit entry, no new version).
+        field_args["filters"] = [*field_args.get("filters", ()), _aware]
         return self.convert_datetime(field_args, **extra)
 
 
@@ -515,6 +537,10 @@ class SecureModelView(Guarded, ModelView):
             self.handle_view_exception(ex)
         else:
             flash(message, "success")
+
+    def get_one(self, id):
+        """The record with this id; None for anything that cannot be an id."""
+        return None if as_id(id) is None else super().get_one(str(id))
 
     # -- optimistic locking ----------------------------------------------------
     def scaffold_form(self):

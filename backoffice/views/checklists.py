@@ -16,13 +16,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import defaultload, joinedload, selectinload
 from wtforms import (
     BooleanField,
     DateField,
     DateTimeField,
-    DecimalField,
     IntegerField,
     RadioField,
     SelectField,
@@ -52,9 +51,10 @@ from ..models import (
 )
 from ..pdf import pdf_response, render_pdf
 from ..permissions import allowed
+from ..rules import check_labels
 from .archives import VISIT_KIND_LABELS, previous_mileage, vehicle_search
-from .base import STALE_MESSAGE, SecureModelView, screen
-from .common import OptionFilter
+from .base import SecureModelView, refused_as_stale, screen
+from .common import NumberField, OptionFilter, decimal_problem
 from .home import DueItem, due_items
 from .parts import STATE_LABELS as ORDER_STATE_LABELS
 
@@ -112,12 +112,12 @@ HANDOVER_STEP_LABELS = {
     "guarantee": _l("Repair quality guarantee"),
 }
 HANDOVER_STEPS = tuple(HANDOVER_STEP_LABELS)
-assert set(STEP_LABELS) == set(RECEPTION_STEPS)  # nosec B101  # import-time self-check
-assert set(AREA_LABELS) == set(DAMAGE_AREAS)  # nosec B101  # import-time self-check
-assert set(DAMAGE_LABELS) == set(DAMAGE_KINDS)  # nosec B101  # import-time self-check
-assert set(BELONGING_LABELS) == set(BELONGINGS)  # nosec B101  # import-time self-check
-assert set(WARRANTY_LABELS) == set(WARRANTY_DECISIONS)  # nosec B101  # import-time self-check
-assert set(WORK_KIND_LABELS) == set(rules.GUARANTEE_KINDS)  # nosec B101  # import-time self-check
+check_labels(STEP_LABELS, RECEPTION_STEPS)
+check_labels(AREA_LABELS, DAMAGE_AREAS)
+check_labels(DAMAGE_LABELS, DAMAGE_KINDS)
+check_labels(BELONGING_LABELS, BELONGINGS)
+check_labels(WARRANTY_LABELS, WARRANTY_DECISIONS)
+check_labels(WORK_KIND_LABELS, rules.GUARANTEE_KINDS)
 # What may be corrected after signing, and how it reads.
 AMENDABLE = {
     "mileage": _l("Mileage (km)"), "fuel_eighths": _l("Fuel level"),
@@ -205,9 +205,8 @@ class PartsForm(BaseForm):
 
 
 class EstimateForm(BaseForm):
-    estimate_amount = DecimalField(
-        _l("Estimated cost (yuan)"), [InputRequired(), NumberRange(min=0, max=10_000_000)],
-        places=2,
+    estimate_amount = NumberField(
+        _l("Estimated cost (yuan)"), [InputRequired(), NumberRange(min=0, max=10_000_000)]
     )
     promised_at = DateTimeField(
         _l("Promised completion"), [InputRequired()],
@@ -340,16 +339,6 @@ class ChecklistScreen(SecureModelView):
         if not self.can_edit:
             abort(403)
 
-    @staticmethod
-    def _stale(record) -> bool:
-        """Was the form sent from a page showing an older state (someone saved since)?
-        Then it saves nothing, and says so."""
-        if request.form.get("version") == str(record.version):
-            return False
-        flash(str(STALE_MESSAGE), "error")
-        return True
-
-
 class ReceptionAdmin(ChecklistScreen):
     column_list = ("started_at", "vehicle", "customer", "advisor", "state", "progress",
                    "promised_at")
@@ -459,7 +448,7 @@ class ReceptionAdmin(ChecklistScreen):
         if reception.is_signed:
             flash(_("The checklist is signed: correct it with an amendment."), "error")
             return redirect(self.get_url(".checklist_view", id=reception.id))
-        if self._stale(reception):
+        if refused_as_stale(reception):
             return redirect(self.get_url(".checklist_view", id=reception.id) + f"#step-{step}")
         if step == "damage":
             _mark_done(reception, step)
@@ -495,7 +484,7 @@ class ReceptionAdmin(ChecklistScreen):
         if reception.is_signed:
             flash(_("The checklist is signed: correct it with an amendment."), "error")
             return back
-        if self._stale(reception):
+        if refused_as_stale(reception):
             return back
         if "remove" in request.form:
             index = request.form.get("remove", type=int)
@@ -528,7 +517,7 @@ class ReceptionAdmin(ChecklistScreen):
         self._require_write()
         reception = self._record(Reception)
         back = redirect(self.get_url(".checklist_view", id=reception.id) + "#sign")
-        if reception.is_signed or self._stale(reception):
+        if reception.is_signed or refused_as_stale(reception):
             return back
         missing = [str(STEP_LABELS[s]) for s in RECEPTION_STEPS if s not in reception.steps_done]
         if missing:
@@ -592,8 +581,8 @@ class ReceptionAdmin(ChecklistScreen):
             db.session.add(ExtraWork(
                 reception=reception, item=item[:200],
                 reason=(request.form.get("reason") or "").strip() or None,
-                extra_cost=_decimal(request.form.get("extra_cost")),
-                extra_hours=_decimal(request.form.get("extra_hours")),
+                extra_cost=_decimal(request.form.get("extra_cost"), 10, 2),
+                extra_hours=_decimal(request.form.get("extra_hours"), 6, 1),
             ))
         else:
             work = db.session.get(ExtraWork, request.form.get("work", type=int) or 0)
@@ -665,12 +654,13 @@ def _prefill_parts(form: PartsForm, orders: list[PartsOrder]) -> None:
     form.parts_expected_on.data = max(expected) if expected and short else None
 
 
-def _decimal(raw) -> Decimal | None:
+def _decimal(raw, digits: int, places: int) -> Decimal | None:
+    """A typed amount if it is one the column can keep, else None."""
     try:
         value = Decimal(str(raw).strip())
     except (ArithmeticError, ValueError):
         return None
-    return value if value >= 0 else None
+    return None if decimal_problem(value, digits, places) or value < 0 else value
 
 
 def _mark_done(record, step: str) -> None:
@@ -683,12 +673,15 @@ def _file_belongs_to_a_checklist(stored: StoredFile) -> bool:
             Reception.signature_id == stored.id)) or db.session.scalar(
             select(func.count()).select_from(Handover).where(Handover.signature_id == stored.id))
     if stored.purpose == "damage_photo":
-        # The JSON column holds the id; look among receptions of recent years only.
+        # The JSON column holds the id: look only among the receptions that could have
+        # taken the photo, begun before it and not signed before it (a reception may
+        # stay open for days; a signed one takes no more damages).
         return any(
             damage.get("photo_id") == stored.id
             for damages in db.session.scalars(
-                select(Reception.damages).where(Reception.created_at >= stored.created_at
-                                                - timedelta(days=1))
+                select(Reception.damages).where(
+                    Reception.created_at <= stored.created_at + timedelta(minutes=1),
+                    or_(Reception.signed_at.is_(None), Reception.signed_at >= stored.created_at))
             )
             for damage in damages or []
         )
@@ -846,8 +839,8 @@ class HandoverForms:
                                validators=[InputRequired()])
 
     class settlement(BaseForm):  # noqa: N801
-        settlement_amount = DecimalField(_l("Amount settled (yuan)"),
-                                         [InputRequired(), NumberRange(min=0)], places=2)
+        settlement_amount = NumberField(_l("Amount settled (yuan)"),
+                                        [InputRequired(), NumberRange(min=0)])
         payment_method = RadioField(_l("Paid by"), choices=_choices(PAYMENT_LABELS),
                                     validators=[InputRequired()])
         invoice_number = StringField(_l("Invoice number"), [Length(max=50)])
@@ -947,7 +940,7 @@ class HandoverAdmin(ChecklistScreen):
         if handover.completed_at:
             flash(_("The car is handed over: the handover sheet can no longer change."), "error")
             return redirect(back)
-        if self._stale(handover):
+        if refused_as_stale(handover):
             return redirect(back + f"#step-{step}")
         if step != "quality" and not handover.quality_passed:
             flash(_("First the quality check: nothing else can be ticked before it."), "error")
@@ -996,7 +989,7 @@ class HandoverAdmin(ChecklistScreen):
         handover = self._handover()
         back = redirect(self.get_url(".checklist_view", reception=handover.reception_id)
                         + "#sign")
-        if handover.completed_at or self._stale(handover):
+        if handover.completed_at or refused_as_stale(handover):
             return back
         missing = [str(HANDOVER_STEP_LABELS[s]) for s in HANDOVER_STEPS
                    if s not in handover.steps_done]

@@ -1,16 +1,31 @@
 """Building blocks the screens share: record pickers, list filters, form validators,
 labels and badges."""
+import unicodedata
+from decimal import Decimal
+
 from flask import g, has_request_context, request
 from flask_admin.contrib.sqla import filters
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from markupsafe import Markup
 from sqlalchemy import select
+from wtforms import DecimalField
 from wtforms.validators import ValidationError
 
 from ..extensions import db
 from ..models import User
+
+
+def as_id(value) -> int | None:
+    """`value` (sent by a form or in the address) as a record id, or None when it cannot
+    be one: PostgreSQL would refuse to compare text, or a number beyond any Integer key,
+    with an id."""
+    text = str(value)
+    if text.isascii() and text.isdigit() and int(text) <= 2**31 - 1:
+        return int(text)
+    return None
 
 
 class SearchLoader(QueryAjaxModelLoader):
@@ -22,6 +37,10 @@ class SearchLoader(QueryAjaxModelLoader):
 
     def format(self, model):
         return (model.id, self.label(model)) if model else None
+
+    def get_one(self, pk):
+        record_id = as_id(pk)
+        return None if record_id is None else super().get_one(record_id)
 
     def get_list(self, term, offset=0, limit=10):
         clause = self.search(term or "")
@@ -51,6 +70,36 @@ class Normalized:
             field.data = self.normalize(field.data)
         except ValueError as error:
             raise ValidationError(str(error)) from error
+
+
+def decimal_problem(value: Decimal, digits: int, places: int) -> str | None:
+    """Why `value` does not fit a Numeric(digits, places) column, or None."""
+    if not value.is_finite():
+        return _("Enter a number.")
+    if value.as_tuple().exponent < -places:
+        return ngettext("At most %(num)d decimal place.", "At most %(num)d decimal places.",
+                        places)
+    if abs(value) >= 10 ** (digits - places):
+        return _("The number is too large.")
+    return None
+
+
+class NumberField(DecimalField):
+    """A decimal number as its Numeric(digits, places) column can keep it: typed with
+    full-width digits too; NaN, infinity, too many decimals or digits are refused."""
+
+    def __init__(self, label=None, validators=None, digits: int = 10, places: int = 2, **kwargs):
+        super().__init__(label, validators, places=places, **kwargs)
+        self.digits, self.decimals = digits, places
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(
+            [unicodedata.normalize("NFKC", v).strip() for v in valuelist if isinstance(v, str)]
+        )
+        problem = self.data is not None and decimal_problem(self.data, self.digits, self.decimals)
+        if problem:
+            self.data = None
+            raise ValueError(problem)
 
 
 def not_negative(form, field):

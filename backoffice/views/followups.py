@@ -37,6 +37,7 @@ from ..models import (
     Vehicle,
 )
 from ..pdf import pdf_response, render_pdf
+from ..rules import check_labels
 from .archives import (
     CHANNEL_LABELS,
     CustomerAdmin,
@@ -99,9 +100,9 @@ EVENT_KIND_LABELS = {
     "gathering": _l("Customer gathering"), "promotion": _l("Promotion"),
     "free_inspection": _l("Free inspection"),
 }
-assert set(CALL_KIND_LABELS) == set(CALL_KINDS)
-assert set(REACHED_LABELS) == set(CALL_RESULTS)
-assert set(TOPIC_LABELS) == set(TALKING_POINTS)
+check_labels(CALL_KIND_LABELS, CALL_KINDS)
+check_labels(REACHED_LABELS, CALL_RESULTS)
+check_labels(TOPIC_LABELS, TALKING_POINTS)
 SUPERVISORS = frozenset({"supervisor", "admin"})
 
 

@@ -34,6 +34,7 @@ from ..models import (
     Vehicle,
 )
 from ..permissions import allowed
+from ..rules import check_labels
 from .archives import customer_label, customer_search, vehicle_label, vehicle_search
 from .base import FreshFilterOptions, SecureModelView, screen
 from .common import (
@@ -65,11 +66,11 @@ STATE_BADGES = {"open": "warning", "awaiting_stock": "danger", "ready": "info",
                 "handed_over": "primary", "accepted": "success", "rejected": "dark",
                 "cancelled": "secondary"}
 DELIVERY_LABELS = {"handover": _l("Handed over in person"), "shipped": _l("Shipped")}
-assert set(ORIGIN_LABELS) == set(PART_ORIGINS)
-assert set(UNIT_LABELS) == set(PART_UNITS)
-assert set(MOVE_LABELS) == set(STOCK_MOVES)
-assert set(STATE_LABELS) == set(ORDER_STATES)
-assert set(DELIVERY_LABELS) == set(DELIVERY_METHODS)
+check_labels(ORIGIN_LABELS, PART_ORIGINS)
+check_labels(UNIT_LABELS, PART_UNITS)
+check_labels(MOVE_LABELS, STOCK_MOVES)
+check_labels(STATE_LABELS, ORDER_STATES)
+check_labels(DELIVERY_LABELS, DELIVERY_METHODS)
 # Who hands parts over: the roles that may write here.
 HANDLERS = ("service_advisor", "supervisor", "admin")
 

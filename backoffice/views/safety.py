@@ -41,7 +41,14 @@ from ..models import (
     User,
 )
 from ..pdf import pdf_response, render_pdf
-from .base import FreshFilterOptions, SecureBaseView, SecureModelView, screen
+from ..rules import check_labels
+from .base import (
+    FreshFilterOptions,
+    SecureBaseView,
+    SecureModelView,
+    refused_as_stale,
+    screen,
+)
 from .common import OptionFilter
 from .followups import MultiCheckboxField
 from .home import DueItem, due_items
@@ -82,12 +89,12 @@ TRADE_LABELS = {
     "pressure_vessel": _l("Pressure vessel operator"), "forklift": _l("Forklift driver"),
     "height_work": _l("Work at height"), "painter": _l("Painter"),
 }
-assert set(AREA_LABELS) == set(SAFETY_AREAS)
-assert set(SCHEDULE_LABELS) == set(SCHEDULES)
-assert set(GROUP_LABELS) == set(ITEM_GROUPS)
-assert set(KIND_LABELS) == set(INSPECTION_KINDS)
-assert set(ANSWER_LABELS) == set(ANSWERS)
-assert set(LEVEL_LABELS) == set(HAZARD_LEVELS)
+check_labels(AREA_LABELS, SAFETY_AREAS)
+check_labels(SCHEDULE_LABELS, SCHEDULES)
+check_labels(GROUP_LABELS, ITEM_GROUPS)
+check_labels(KIND_LABELS, INSPECTION_KINDS)
+check_labels(ANSWER_LABELS, ANSWERS)
+check_labels(LEVEL_LABELS, HAZARD_LEVELS)
 
 
 def _user_name(attribute: str):
@@ -238,7 +245,8 @@ class SafetyInspectionAdmin(SecureModelView):
                 abort(403)
             if inspection.signed_at:
                 flash(_("The inspection is signed off: it can no longer change."), "error")
-            else:
+            elif not refused_as_stale(inspection):
+                inspection.updated_at = clock.now()  # a save of the whole sheet: a new version
                 self._save_answers(inspection)
                 if "sign" in request.form:
                     self._sign(inspection)

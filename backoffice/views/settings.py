@@ -1,4 +1,8 @@
 """The settings page (/admin/settings/): the administrator changes the domain's periods."""
+import hashlib
+import json
+import unicodedata
+
 from flask import flash, redirect, request
 from flask_admin import expose
 from flask_babel import gettext as _
@@ -6,7 +10,7 @@ from flask_babel import gettext as _
 from .. import rules, settings
 from ..extensions import db
 from ..models import Setting
-from .base import SecureBaseView
+from .base import STALE_MESSAGE, SecureBaseView
 
 
 class SettingsView(SecureBaseView):
@@ -15,11 +19,17 @@ class SettingsView(SecureBaseView):
     @expose("/", methods=("GET", "POST"))
     def index(self):
         values = dict(settings.current())
+        shown = _version(values)  # the page carries it: a save over someone else's is refused
         errors = {}
+        if request.method == "POST" and request.form.get("version") != shown:
+            flash(str(STALE_MESSAGE), "error")
+            return redirect(self.get_url(".index"))
         if request.method == "POST":
             for key, spec in settings.SPECS.items():
-                raw = (request.form.get(key) or "").strip()
-                if not raw.isdigit() or not spec.minimum <= int(raw) <= spec.maximum:
+                raw = unicodedata.normalize("NFKC", request.form.get(key) or "").strip()
+                if not raw.isdecimal() or not raw.isascii() or not (
+                    spec.minimum <= int(raw) <= spec.maximum
+                ):
                     errors[key] = _("A whole number from %(low)d to %(high)d.",
                                     low=spec.minimum, high=spec.maximum)
                 values[key] = raw
@@ -31,7 +41,7 @@ class SettingsView(SecureBaseView):
                 flash(_("The settings were saved."), "success")
                 return redirect(self.get_url(".index"))
         return self.render("admin/settings.html", specs=settings.SPECS, values=values,
-                           defaults=rules.DEFAULTS, errors=errors)
+                           defaults=rules.DEFAULTS, errors=errors, version=shown)
 
     @staticmethod
     def _save(values: dict) -> None:
@@ -44,3 +54,8 @@ class SettingsView(SecureBaseView):
                 row.value = str(int(value))
         db.session.commit()
         settings.forget()
+
+
+def _version(values: dict) -> str:
+    """A fingerprint of the settings as they are: what the page showed, when posted back."""
+    return hashlib.sha256(json.dumps(sorted(values.items())).encode()).hexdigest()[:16]

@@ -26,6 +26,7 @@ from .. import clock
 from ..extensions import db
 from ..models import Summary
 from ..pdf import pdf_response, render_pdf
+from ..rules import check_labels
 from ..summaries import PERIODS, UNASSIGNED, period_bounds, summary_figures
 from .base import STALE_MESSAGE, SecureModelView
 from .followups import (
@@ -36,7 +37,7 @@ from .followups import (
 )
 
 PERIOD_LABELS = {"month": _l("Monthly summary"), "year": _l("Yearly summary")}
-assert set(PERIOD_LABELS) == set(PERIODS)
+check_labels(PERIOD_LABELS, PERIODS)
 FILED_MESSAGE = _l("This summary is filed: it can no longer be changed.")
 
 

@@ -10,7 +10,7 @@ import unicodedata
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from flask import Response, abort, current_app, flash, g, redirect, request, url_for
+from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla import filters
 from flask_admin.model.template import LinkRowAction
@@ -45,6 +45,7 @@ from ..models import (
 )
 from ..pdf import pdf_response, render_pdf
 from ..permissions import allowed
+from ..rules import check_labels
 from ..search import starts_with
 from .base import STALE_MESSAGE, FreshFilterOptions, SecureBaseView, SecureModelView, screen
 from .common import OptionFilter, SearchLoader, badge, fresh_options
@@ -98,11 +99,12 @@ TRAINING_FILTER_LABELS = {
     "due_soon": _l("Required training due soon"),
     "not_allowed": _l("Not allowed to work a special trade"),
 }
-assert set(KIND_LABELS) == set(TRAINING_KINDS)
-assert set(METHOD_LABELS) == set(TRAINING_METHODS)
-assert set(TRADE_LABELS) == set(TRADES) == set(TRADE_WORK_LABELS)
-assert set(CERTIFICATE_KIND_LABELS) == set(CERTIFICATE_KINDS)
-assert set(STATUS_LABELS) == set(training.STATUSES)
+check_labels(KIND_LABELS, TRAINING_KINDS)
+check_labels(METHOD_LABELS, TRAINING_METHODS)
+check_labels(TRADE_LABELS, TRADES)
+check_labels(TRADE_WORK_LABELS, TRADES)
+check_labels(CERTIFICATE_KIND_LABELS, CERTIFICATE_KINDS)
+check_labels(STATUS_LABELS, training.STATUSES)
 
 SCORE_MAX = Decimal("100")
 HOURS_MAX = Decimal("999.9")
@@ -183,17 +185,12 @@ def _check_upload(form, name: str) -> bool:
         return True
     data = upload.read()
     upload.stream.seek(0)
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
-    if not data:
-        form[name].errors.append(_("The file is empty."))
-    elif len(data) > limit:
-        form[name].errors.append(_("The file is larger than the limit of %(mb)d MB.",
-                                   mb=limit // (1024 * 1024)))
-    elif files.sniff(data) not in files.DOCUMENTS:
-        form[name].errors.append(_("Only photos (JPEG or PNG) and PDF files can be kept."))
-    else:
-        return True
-    return False
+    try:
+        files.check(data, files.DOCUMENTS)
+    except files.FileRefused as error:
+        form[name].errors.append(str(error))
+        return False
+    return True
 
 
 def _store_upload(form, name: str, purpose: str) -> int | None:

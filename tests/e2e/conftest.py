@@ -58,7 +58,8 @@ def pytest_runtest_makereport(item, call):
 def page(browser, live_server, request):
     """A fresh browser tab on the live server; a screenshot is kept if the test fails.
 
-    Every request the page makes must stay on the app's own address (offline).
+    Every request the page makes must stay on the app's own address (offline), and
+    nothing on it may be blocked by the Content-Security-Policy.
     """
     context = browser.new_context(base_url=live_server, locale="zh-CN")
     page = context.new_page()
@@ -66,6 +67,10 @@ def page(browser, live_server, request):
     page.on("request", lambda r: r.url.startswith(live_server) or outside.append(r.url))
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # What the Content-Security-Policy blocked (an inline handler, a javascript: link, ...)
+    page.csp_violations = []
+    page.on("console", lambda m: "Content Security Policy" in m.text
+            and page.csp_violations.append(m.text))
     yield page
     failed = getattr(request.node, "report_call", None)
     if failed is not None and failed.failed:
@@ -75,3 +80,5 @@ def page(browser, live_server, request):
     context.close()
     assert not outside, f"the page loaded from outside the app: {outside}"
     assert not errors, f"JavaScript errors: {errors}"
+    if not getattr(page, "expects_csp_violations", False):
+        assert not page.csp_violations, f"blocked by the CSP: {page.csp_violations}"
