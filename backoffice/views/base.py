@@ -79,6 +79,7 @@ def refused_as_stale(record) -> bool:
     flash(str(STALE_MESSAGE), "error")
     return True
 
+
 # Which permission each Flask-Admin endpoint needs beyond R (checked in _handle_view).
 _ENDPOINT_NEEDS = {
     "create_view": "can_create",
