@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_migrate import upgrade
@@ -202,6 +202,11 @@ def backup_command(path, force):
                  "revision %(revision)s.", database=database, path=path,
                  size=backup.human_size(found.size), tables=found.tables,
                  revision=found.revision))
+    if current_app.config["S3_BUCKET"]:
+        click.echo(_("Warning: the stored files (signatures, photos, scans) are in the S3 "
+                     "bucket %(bucket)s, not in this backup. Back the bucket up separately "
+                     "(or keep versions in it).", bucket=current_app.config["S3_BUCKET"]),
+                   err=True)
 
 
 @click.command("restore")

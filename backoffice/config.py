@@ -36,8 +36,19 @@ class Config:
 
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105  # nosec B105  # a hash method, not a password
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
-    # Uploads (imports, later photos and scans): larger requests are refused.
+    # Uploads (imports, photos, signatures, scans): larger requests are refused.
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "10")) * 1024 * 1024
+    # Where stored files' bytes live (files.py): in the database, or, when S3_BUCKET is
+    # set, in that bucket of an S3-compatible store (AWS S3; MinIO, Ceph, OSS... through
+    # S3_ENDPOINT_URL). Without keys here boto3's usual credential chain applies.
+    S3_BUCKET = os.environ.get("S3_BUCKET") or None
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL") or None
+    S3_REGION = os.environ.get("S3_REGION") or None
+    S3_ACCESS_KEY_ID = os.environ.get("S3_ACCESS_KEY_ID") or None
+    S3_SECRET_ACCESS_KEY = os.environ.get("S3_SECRET_ACCESS_KEY") or None
+    S3_PREFIX = os.environ.get("S3_PREFIX", "")
+    # "path" or "virtual"; unset: boto3's choice (path style with S3_ENDPOINT_URL).
+    S3_ADDRESSING_STYLE = os.environ.get("S3_ADDRESSING_STYLE") or None
     FLASK_ADMIN_FLUID_LAYOUT = True
     PAGE_SIZE = 20
     # Lists count their rows up to this many, then say "10,000+" (an exact count of a
@@ -61,6 +72,7 @@ class TestConfig:
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # noqa: S105  # nosec B105  # a hash method
     FLASK_ADMIN_RAISE_ON_VIEW_EXCEPTION = True
     GC_FREEZE_AFTER_REQUESTS = 0  # hundreds of apps in one process: nothing kept frozen
+    S3_BUCKET = None  # files in the test database, whatever the shell has; tests opt in
 
     @classmethod
     def settings(cls, **extra) -> dict:

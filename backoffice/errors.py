@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
 from .extensions import db
+from .files import FileUnavailable
 from .pdf import FontMissing
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,10 @@ def init_app(app: Flask) -> None:
     def _no_font(e):
         log.error("PDF requested, but no CJK font is installed: %s", e)
         return render_error(503, str(e))
+
+    @app.errorhandler(FileUnavailable)
+    def _file_unavailable(e):
+        return render_error(503, str(e))  # files.read logged why
 
     @app.errorhandler(500)
     def _server_error(e):

@@ -1,13 +1,17 @@
 """Files people hand us (signatures, photos, scans, plans, training materials): checked
-by content, kept in the database.
+by content, kept in the database or in an S3-compatible bucket.
 
-The database is what every app server shares, so a photo taken on one server's page
-is served by any other; nothing is written to a server's disk or static folder.
+Both are shared by every app server, so a photo taken on one server's page is served by
+any other; nothing is written to a server's disk or static folder. The StoredFile row
+is always in the database; its bytes are in the row (`data`), or, when S3_BUCKET is set,
+in the bucket under the row's `object_key` (filestore.py). Reading looks at the row, not
+at the setting, so rows kept before a bucket was configured are served as before.
 """
 import base64
 import binascii
 import hashlib
 import io
+import logging
 import re
 import warnings
 
@@ -16,8 +20,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from PIL import Image
 
+from . import filestore
 from .extensions import db
 from .models import StoredFile
+
+log = logging.getLogger(__name__)
 
 # What a file's first bytes say it is; its name and declared type are not trusted.
 _SIGNATURES = {
@@ -33,6 +40,11 @@ MAX_SIGNATURE_BYTES = 512 * 1024
 
 class FileRefused(ValueError):
     """The file may not be kept; the message says why, for the user."""
+
+
+class FileUnavailable(Exception):
+    """A kept file cannot be read now; the message says why, for the user (errors.py
+    answers 503 with it)."""
 
 
 def sniff(data: bytes) -> str | None:
@@ -87,15 +99,30 @@ def check(data: bytes, allowed: frozenset = IMAGES) -> str:
 
 
 def store(data: bytes, purpose: str, allowed: frozenset = IMAGES) -> StoredFile:
-    """Keep a file of an `allowed` type (by its content) within the upload limit;
-    added to the session."""
+    """Keep a file of an `allowed` type (by its content) within the upload limit, its
+    bytes in the bucket when S3_BUCKET is set, else in the row; added to the session.
+    FileRefused when it may not be kept, or when the bucket does not answer."""
     mimetype = check(data, allowed)
     stored = StoredFile(
-        purpose=purpose, mimetype=mimetype, size=len(data), data=data,
+        purpose=purpose, mimetype=mimetype, size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
         created_by_id=current_user.id
         if has_request_context() and current_user.is_authenticated else None,
     )
+    if filestore.enabled():
+        # Into the bucket before the row is added: a store that fails leaves no row.
+        # The bucket takes no part in the database transaction, though: when the
+        # request rolls back after this (another field refused, the database down),
+        # the object stays in the bucket with no row pointing to it: never served,
+        # only its space lost (README, "Stored files").
+        try:
+            stored.object_key = filestore.put(data, mimetype)
+        except filestore.Unavailable as error:
+            log.error("A %s could not be put in the file store: %s", purpose, error)
+            raise FileRefused(_("The file store cannot be reached, so the file was not "
+                                "kept. Please try again later.")) from error
+    else:
+        stored.data = data
     db.session.add(stored)
     return stored
 
@@ -114,11 +141,34 @@ def store_signature(data_url: str | None) -> StoredFile:
     return store(data, "signature")
 
 
+def read(stored: StoredFile) -> bytes:
+    """The file's bytes, from its row or from the bucket; FileUnavailable when the bucket
+    does not answer, or answers with bytes other than the ones kept (SHA-256)."""
+    if stored.object_key is None:
+        return stored.data
+    if not filestore.enabled():
+        log.error("Stored file %s is in a bucket, but S3_BUCKET is not set", stored.id)
+        raise FileUnavailable(_("This file is kept in a file store that this server is not "
+                                "configured for. Please tell the administrator."))
+    try:
+        data = filestore.get(stored.object_key)
+    except filestore.Unavailable as error:
+        log.error("Stored file %s could not be read from the file store: %s", stored.id, error)
+        raise FileUnavailable(_("The file store cannot be reached, so the file cannot be "
+                                "shown now. Please try again later.")) from error
+    if hashlib.sha256(data).hexdigest() != stored.sha256:
+        log.error("Stored file %s: the file store's bytes do not match its SHA-256", stored.id)
+        raise FileUnavailable(_("The file in the file store is not the one that was kept "
+                                "(it was changed or damaged). Please tell the administrator."))
+    return data
+
+
 def data_url(stored: StoredFile | None) -> str:
-    """The file inline (for PDFs: nothing is fetched, not even from ourselves)."""
+    """The file inline (for PDFs: nothing is fetched by the PDF renderer, not even from
+    ourselves)."""
     if stored is None:
         return ""
-    return f"data:{stored.mimetype};base64,{base64.b64encode(stored.data).decode()}"
+    return f"data:{stored.mimetype};base64,{base64.b64encode(read(stored)).decode()}"
 
 
 def response(stored: StoredFile) -> Response:
@@ -127,7 +177,7 @@ def response(stored: StoredFile) -> Response:
     download. nosniff: the browser takes the type as said, never guesses another."""
     inline = stored.mimetype in DOCUMENTS
     return Response(
-        stored.data, mimetype=stored.mimetype if inline else "application/octet-stream",
+        read(stored), mimetype=stored.mimetype if inline else "application/octet-stream",
         headers={"Cache-Control": "private, max-age=3600",
                  "Content-Disposition":
                      f"{'inline' if inline else 'attachment'}; filename=file-{stored.id}",

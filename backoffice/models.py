@@ -664,20 +664,25 @@ class Summary(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
         return f"{self.starts_on:%Y-%m}" if self.period == "month" else f"{self.starts_on:%Y}"
 
 
-# -- Stored files (signatures, photos, scans): in the database, so every server has them --
+# -- Stored files (signatures, photos, scans): in the database or a bucket every server reads --
 
 class StoredFile(db.Model):
-    """A file kept in the database: every app server behind the balancer can serve it."""
+    """A file every app server behind the balancer can serve: its bytes in the row, or in
+    the S3-compatible bucket under `object_key` (files.py)."""
 
     __tablename__ = "stored_file"
     __audit__ = False  # the record that points to it is audited; the bytes are not
+    __table_args__ = (
+        CheckConstraint("(data IS NULL) <> (object_key IS NULL)", name="data_or_object_key"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     purpose: Mapped[str] = mapped_column(String(32))  # signature, damage_photo, ...
     mimetype: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
-    data: Mapped[bytes] = mapped_column(LargeBinary)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    object_key: Mapped[str | None] = mapped_column(String(200))  # never looked up by it
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=clock.now)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 

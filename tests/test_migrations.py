@@ -32,3 +32,35 @@ def test_upgrade_matches_models_and_downgrade_to_base(kind, tmp_path):
             upgrade()  # and back up again: the downgrade left nothing in the way
             assert "user_account" in sa.inspect(db.engine).get_table_names()
             db.engine.dispose()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_upgrade_keeps_records_that_point_at_a_rebuilt_table(kind, tmp_path):
+    """SQLite rebuilds a table to change a column (0010 rebuilds stored_file): with rows
+    of other tables pointing at it, that must neither fail on their foreign keys nor
+    lose them, and the connections keep enforcing foreign keys afterwards."""
+    if kind == "postgresql" and not PG_URL:
+        pytest.skip(PG_SKIP_REASON)
+    with empty_database(kind, tmp_path) as url:
+        app = make_app(url)
+        with app.app_context():
+            upgrade(revision="0009")
+            with db.engine.begin() as conn:
+                conn.execute(sa.text(
+                    "INSERT INTO stored_file (id, purpose, mimetype, size, sha256, data, "
+                    "created_at) VALUES (7, 'emergency_plan', 'application/pdf', 5, 'x', "
+                    ":data, CURRENT_TIMESTAMP)"), {"data": b"%PDF-"})
+                conn.execute(sa.text(
+                    "INSERT INTO emergency_plan (id, title, file_id, created_at, updated_at, "
+                    "version) VALUES (3, '消防应急预案', 7, CURRENT_TIMESTAMP, "
+                    "CURRENT_TIMESTAMP, 1)"))
+            upgrade()
+            with db.engine.connect() as conn:
+                assert conn.execute(sa.text(
+                    "SELECT emergency_plan.title, stored_file.data FROM emergency_plan "
+                    "JOIN stored_file ON stored_file.id = emergency_plan.file_id")).all() == [
+                    ("消防应急预案", b"%PDF-")]
+                if kind == "sqlite":
+                    assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+                    assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+            db.engine.dispose()
