@@ -136,6 +136,10 @@ def login():
             login_user(user, remember=form.remember.data)
             audit.remember_user(user)
             user.last_login_at = clock.now()
+            if user.password_hash.split("$", 1)[0] != current_app.config["PASSWORD_HASH_METHOD"]:
+                # Hashed with older settings: renewed now that we have the password
+                # (the same password, so no other session ends).
+                user.password_hash = hash_password(form.password.data)
             db.session.commit()
             return redirect(target)
     return render_template("auth/login.html", form=form)

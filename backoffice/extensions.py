@@ -1,4 +1,6 @@
 """Flask extensions, created unbound and bound to an app in create_app()."""
+import flask_babel
+from flask import g, has_request_context
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -26,4 +28,23 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 babel = Babel()
+
+
+class TranslationDomain(flask_babel.Domain):
+    """Flask-Babel's message domain, with the request's catalogue looked up once per
+    request and language: its own lookup (the request context several times over, the
+    locale's name) costs more than the translation, and a list page shows a few hundred
+    translated strings (menu, labels, filters)."""
+
+    def get_translations(self):
+        if not has_request_context():
+            return super().get_translations()
+        locale = flask_babel.get_locale()
+        catalogues = g.setdefault("_catalogues", {})
+        if locale not in catalogues:
+            catalogues[locale] = super().get_translations()
+        return catalogues[locale]
+
+
+babel.domain_instance = TranslationDomain()
 csrf = CSRFProtect()

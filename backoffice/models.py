@@ -503,6 +503,10 @@ class FollowUpCall(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
         Index("ix_follow_up_call_queue", "status", "agent_id", "due_by"),
         # "Due now" and its count, answered from the index alone.
         live_index("ix_follow_up_call_due", "status", "due_by", "due_from"),
+        # A state's page of the list (newest first) read in index order, stopping after
+        # 20 matches; its count, and an agent's queue counts, from the index alone.
+        live_index("ix_follow_up_call_state", "status", "id", "due_from", "due_by",
+                   "agent_id"),
         live_index("ix_follow_up_call_live_id", "id"),
         live_index("ix_follow_up_call_live_called_at", "called_at"),
     )
@@ -556,6 +560,9 @@ class FollowUpCall(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
         return value
 
 
+_OPEN_AND_LIVE = text("closed_at IS NULL AND deleted_at IS NULL")
+
+
 class Complaint(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
     """A customer's complaint, or a request the agent could not answer on the call.
 
@@ -566,7 +573,10 @@ class Complaint(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
 
     __tablename__ = "complaint"
     __table_args__ = (Index("ix_complaint_open", "closed_at", "kind", "opened_on"),
-                      live_index("ix_complaint_live_due_on", "due_on"))
+                      live_index("ix_complaint_live_due_on", "due_on"),
+                      # An agent's open ones, counted on their home page.
+                      Index("ix_complaint_owner_open", "owner_id",
+                            sqlite_where=_OPEN_AND_LIVE, postgresql_where=_OPEN_AND_LIVE))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), default="complaint")  # or "request"
@@ -886,12 +896,18 @@ class InspectionItem(TimestampMixin, db.Model):
         return self.text
 
 
+_SIGNED_AND_LIVE = text("signed_at IS NOT NULL AND deleted_at IS NULL")
+
+
 class SafetyInspection(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
     """A safety inspection of an area against a template; read only once signed off."""
 
     __tablename__ = "safety_inspection"
-    __table_args__ = (Index("ix_safety_inspection_schedule", "area", "template_id",
-                            "inspected_on"),)
+    # The inspection schedule (safety.schedule): each template and area's last signed
+    # inspection, from the index alone.
+    __table_args__ = (Index("ix_safety_inspection_schedule", "template_id", "area",
+                            "inspected_on", sqlite_where=_SIGNED_AND_LIVE,
+                            postgresql_where=_SIGNED_AND_LIVE),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     area: Mapped[str] = mapped_column(String(32))

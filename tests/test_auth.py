@@ -191,6 +191,27 @@ def test_last_login_is_recorded(app, auth):
     assert db.session.get(User, 1).last_login_at is not None
 
 
+def test_a_hash_with_older_settings_is_renewed_at_sign_in(app):
+    """A password hashed with older settings (Werkzeug's default scrypt) is hashed again
+    with today's when its owner signs in; their other sessions go on."""
+    from werkzeug.security import check_password_hash, generate_password_hash
+
+    user = make_user("admin")
+    user.password_hash = generate_password_hash(PASSWORD, method="scrypt:2048:8:1")
+    db.session.commit()
+    desk, phone = app.test_client(), app.test_client()
+    assert Auth(desk).login("admin").status_code == 302
+    method = app.config["PASSWORD_HASH_METHOD"]
+    db.session.refresh(user)
+    assert user.password_hash.startswith(method + "$")
+    assert check_password_hash(user.password_hash, PASSWORD)
+    assert Auth(phone).login("admin").status_code == 302  # the same password still opens
+    assert desk.get("/admin/").status_code == 200  # and the first session goes on
+    renewed = user.password_hash
+    db.session.refresh(user)
+    assert user.password_hash == renewed  # hashed with today's settings: left alone
+
+
 @pytest.mark.parametrize(
     ("path", "data"),
     [

@@ -360,7 +360,10 @@ class SecureModelView(Guarded, ModelView):
     joined_relations: tuple[str, ...] = ()
 
     def render(self, template, **kwargs):
-        if template == self.list_template and "return_url" in kwargs:
+        if template == SecureModelView.list_template and current_app.config["STOCK_LISTS"]:
+            # The baseline: Flask-Admin's own list, each row's buttons through its macros.
+            template = "admin/model/list.html"
+        elif template == self.list_template and "return_url" in kwargs:
             back = kwargs["return_url"]
             # What every row's checkbox and buttons share, made (and translated) once
             # per page, not once per row (backoffice_list.html).
@@ -380,7 +383,7 @@ class SecureModelView(Guarded, ModelView):
 
     def _get_list_value(self, context, model, name, column_formatters, column_type_formatters):
         choices = self._column_choices_map.get(name)
-        if not choices or name in column_formatters:
+        if not choices or name in column_formatters or current_app.config["STOCK_LISTS"]:
             return super()._get_list_value(context, model, name, column_formatters,
                                            column_type_formatters)
         # A choice's label, translated once per page rather than once per row.
