@@ -501,7 +501,8 @@ class FollowUpCall(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
     __tablename__ = "follow_up_call"
     __table_args__ = (
         Index("ix_follow_up_call_queue", "status", "agent_id", "due_by"),
-        # "Due now" and its count, answered from the index alone.
+        # Counts by due date ("late": due_by before today, the week ahead), answered
+        # from the index alone.
         live_index("ix_follow_up_call_due", "status", "due_by", "due_from"),
         # A state's page of the list (newest first) read in index order, stopping after
         # 20 matches; its count, and an agent's queue counts, from the index alone.
