@@ -152,6 +152,22 @@ def test_security_headers(client):
     assert "Strict-Transport-Security" not in response.headers
 
 
+def test_every_script_carries_this_responses_nonce(auth, client):
+    """The pages' script links are made once and kept (views/base.page_assets): each
+    response still gives them its own nonce, the one its Content-Security-Policy names."""
+    make_user("admin")
+    auth.login("admin")
+    nonces = []
+    for _ in range(2):
+        response = client.get("/admin/customer/")
+        nonce = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"])[1]
+        scripts = re.findall(r"<script ([^>]*)>", response.get_data(as_text=True))
+        assert len(scripts) > 5
+        assert all(f'nonce="{nonce}"' in attributes for attributes in scripts)
+        nonces.append(nonce)
+    assert nonces[0] != nonces[1]
+
+
 def test_session_protection_is_strong(app):
     assert login_manager.session_protection == "strong"
 

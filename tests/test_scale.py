@@ -162,6 +162,25 @@ def test_list_counts_stop_at_the_cap(app, client, auth):
     assert "(7)" in html  # exact below the cap, the deleted one not counted
 
 
+def test_past_the_counted_rows_the_pager_goes_on_a_page_at_a_time(app, client, auth):
+    """A capped count does not know the last page: each full page links to the next,
+    and the last page (not full) links back but no further."""
+    app.config["LIST_COUNT_CAP"] = 5
+    for _ in range(45):
+        make_customer()
+    auth.login_as("admin")
+
+    def pager(page: int) -> set[str]:
+        html = client.get(f"/admin/customer/?page={page}").get_data(as_text=True)
+        return set(re.findall(r'class="page-link" href="/admin/customer/\?page=(\d+)[&"]', html))
+
+    assert "1" in pager(0)
+    assert "2" in pager(1)
+    last = pager(2)  # 5 rows
+    assert "1" in last
+    assert "3" not in last
+
+
 @pytest.mark.parametrize(("endpoint", "area", "view"), SCREENS, ids=[s[0] for s in SCREENS])
 def test_every_list_works_in_the_stock_baseline(app, client, auth, endpoint, area, view):
     """The benchmark's baseline joins the shown relations: no view may load them otherwise."""

@@ -1,6 +1,7 @@
 """Monthly and yearly summaries: the figures on a known month, the screen, filing, the PDF."""
 import io
 import json
+import re
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -396,6 +397,18 @@ def test_filing_records_who_and_when(client, auth, supervisor):
     assert "已归档" in page
     assert 'id="summary-file"' not in page
     assert 'id="summary-recalculate"' not in page
+
+
+def test_the_list_offers_editing_on_drafts_only(client, auth, supervisor):
+    create(auth)
+    create(auth, starts_on="2026-10-01")
+    filed, draft = sorted(db.session.scalars(select(Summary)), key=lambda s: s.starts_on)
+    auth.post(f"/admin/summary/file/?id={filed.id}", {"version": filed.version})
+    page = client.get("/admin/summary/").get_data(as_text=True)
+    edits = re.findall(r'href="/admin/summary/edit/\?[^"]*&amp;id=(\d+)"', page)
+    views = re.findall(r'href="/admin/summary/details/\?[^"]*&amp;id=(\d+)"', page)
+    assert edits == [str(draft.id)]
+    assert sorted(views) == sorted([str(draft.id), str(filed.id)])
 
 
 def test_a_filed_summary_is_frozen(client, auth, supervisor, agents):

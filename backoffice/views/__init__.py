@@ -43,7 +43,7 @@ from ..security import csp_nonce
 from .appointments import AppointmentAdmin, PreparationView, ScheduleView
 from .archives import CustomerAdmin, VehicleAdmin, VisitAdmin
 from .audit import AuditLogAdmin
-from .base import main_menu
+from .base import main_menu, page_assets
 from .checklists import HandoverAdmin, ReceptionAdmin
 from .followups import (
     ComplaintAdmin,
@@ -90,7 +90,8 @@ def init_admin(app: Flask) -> Admin:
         csp_nonce_generator=csp_nonce,
     )
     app.extensions["backoffice_menus"] = {}
-    app.jinja_env.globals["main_menu"] = main_menu
+    app.extensions["backoffice_assets"] = {}
+    app.jinja_env.globals.update(main_menu=main_menu, page_assets=page_assets)
     archives = _l("Customer archives")
     admin.add_view(CustomerAdmin(Customer, db, name=_l("Customers"), category=archives,
                                  endpoint="customer"))

@@ -40,7 +40,7 @@ from ..security import safe_next_url
 from .archives import VISIT_KIND_LABELS, customer_search, show_mobile, vehicle_search
 from .base import STALE_MESSAGE, FreshFilterOptions, SecureBaseView, SecureModelView, screen
 from .checklists import new_customer_and_vehicle, start_reception
-from .common import OptionFilter, advisor_options, badge, users_with_role
+from .common import OptionFilter, advisor_options, badge, row_link, users_with_role
 from .followups import STAGE_LABELS
 from .home import DueItem, due_items
 
@@ -98,8 +98,7 @@ def _confirmation(view, context, model, name):
 
 
 def _vehicle_link(view, context, model, name):
-    return Markup('<a href="{}">{}</a>').format(
-        view.get_url(".details_view", id=model.id), model.vehicle.plate_number)
+    return row_link(f"{view.endpoint}.details_view", model.vehicle.plate_number, id=model.id)
 
 
 def _day_clause(value: str):

@@ -51,6 +51,7 @@ from .common import (
     existing_record,
     fresh_options,
     not_negative,
+    row_link,
     users_with_role,
 )
 from .home import DueItem, due_items
@@ -495,9 +496,8 @@ class VehicleAdmin(FreshFilterOptions, SecureModelView):
     }
     column_choices = {"vehicle_kind": list(VEHICLE_KINDS.items())}
     column_formatters = {
-        "owner": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(
-            url_for("customer.archive_view", id=m.customer_id), m.owner.name
-        ),
+        "owner": lambda v, c, m, n: row_link("customer.archive_view", m.owner.name,
+                                             id=m.customer_id),
     }
     column_formatters_detail = column_formatters
     column_formatters_export = {"owner": lambda v, c, m, n: m.owner.name}
@@ -656,9 +656,8 @@ class VisitAdmin(FreshFilterOptions, SecureModelView):
     column_choices = {"kind": list(VISIT_KIND_LABELS.items())}
     column_formatters = {
         "archive_status": _status_formatter,
-        "customer": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(
-            url_for("customer.archive_view", id=m.customer_id), m.customer.name
-        ),
+        "customer": lambda v, c, m, n: row_link("customer.archive_view", m.customer.name,
+                                                id=m.customer_id),
         "advisor": lambda v, c, m, n: m.advisor.display_name if m.advisor else "",
         "archived_by": lambda v, c, m, n: m.archived_by.display_name if m.archived_by else "",
     }

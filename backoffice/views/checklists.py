@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import defaultload, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms import (
     BooleanField,
     DateField,
@@ -54,7 +54,7 @@ from ..permissions import allowed
 from ..rules import check_labels
 from .archives import VISIT_KIND_LABELS, previous_mileage, vehicle_search
 from .base import SecureModelView, refused_as_stale, screen
-from .common import NumberField, OptionFilter, decimal_problem
+from .common import NumberField, OptionFilter, decimal_problem, row_link
 from .home import DueItem, due_items
 from .parts import STATE_LABELS as ORDER_STATE_LABELS
 
@@ -354,8 +354,8 @@ class ReceptionAdmin(ChecklistScreen):
     column_formatters = {
         "customer": lambda v, c, m, n: m.customer.name,
         "advisor": lambda v, c, m, n: m.advisor.display_name if m.advisor else "",
-        "vehicle": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(
-            v.get_url(".checklist_view", id=m.id), m.vehicle.plate_number),
+        "vehicle": lambda v, c, m, n: row_link(f"{v.endpoint}.checklist_view",
+                                               m.vehicle.plate_number, id=m.id),
         "state": _state_formatter,
         "progress": _progress,
     }
@@ -876,9 +876,9 @@ class HandoverAdmin(ChecklistScreen):
         "guarantee_until": _l("Guarantee until"),
     }
     column_formatters = {
-        "reception": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(
-            v.get_url(".checklist_view", reception=m.reception_id),
-            m.reception.vehicle.plate_number),
+        "reception": lambda v, c, m, n: row_link(f"{v.endpoint}.checklist_view",
+                                                 m.reception.vehicle.plate_number,
+                                                 reception=m.reception_id),
         "customer": lambda v, c, m, n: m.reception.customer.name,
         "quality": lambda v, c, m, n: m.quality_checked_by or "" if m.quality_passed else "",
     }
@@ -889,10 +889,12 @@ class HandoverAdmin(ChecklistScreen):
     can_view_details = False
     creatable = False
 
+    own_relations = ("reception",)
+
     def get_query(self):
         return super().get_query().options(
-            defaultload(Handover.reception).selectinload(Reception.vehicle),
-            defaultload(Handover.reception).selectinload(Reception.customer),
+            selectinload(Handover.reception).selectinload(Reception.vehicle),
+            selectinload(Handover.reception).selectinload(Reception.customer),
         )
 
     @expose("/edit/", methods=("GET", "POST"))

@@ -54,6 +54,7 @@ from .common import (
     badge,
     fresh_options,
     label,
+    row_link,
     users_with_role,
 )
 from .home import DueItem, due_items
@@ -115,9 +116,7 @@ def _user_name(attribute: str):
 
 
 def _customer_link(view, context, model, name):
-    return Markup('<a href="{}">{}</a>').format(
-        url_for("customer.archive_view", id=model.customer_id), model.customer.name
-    )
+    return row_link("customer.archive_view", model.customer.name, id=model.customer_id)
 
 
 def customers_rows(customer_id):

@@ -3,7 +3,7 @@ from the stock check to the customer's acceptance. The rules are in parts.py.
 """
 from datetime import date
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request
 from flask_admin import expose
 from flask_admin.contrib.sqla import filters
 from flask_babel import gettext as _
@@ -45,6 +45,7 @@ from .common import (
     editing_id,
     existing_record,
     not_negative,
+    row_link,
 )
 from .followups import customers_rows
 from .home import DueItem, due_items
@@ -257,13 +258,12 @@ class StockMovementAdmin(SecureModelView):
     }
     column_choices = {"kind": list(MOVE_LABELS.items())}
     column_formatters = {
-        "part": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(
-            url_for("part.details_view", id=m.part_id), m.part),
+        "part": lambda v, c, m, n: row_link("part.details_view", m.part, id=m.part_id),
         "quantity": lambda v, c, m, n: f"{m.quantity:+d}",
         "user": _user_name("user"),
-        "order": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(
-            url_for("parts_order.details_view", id=m.order_line.order_id),
-            m.order_line.order.number) if m.order_line else "",
+        "order": lambda v, c, m, n: row_link(
+            "parts_order.details_view", m.order_line.order.number, id=m.order_line.order_id,
+        ) if m.order_line else "",
     }
     column_formatters_detail = column_formatters
     column_formatters_export = {
@@ -348,8 +348,7 @@ class PartsOrderAdmin(FreshFilterOptions, SecureModelView):
     }
     column_choices = {"delivery": list(DELIVERY_LABELS.items())}
     column_formatters = {
-        "number": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(
-            v.get_url(".details_view", id=m.id), m.number),
+        "number": lambda v, c, m, n: row_link(f"{v.endpoint}.details_view", m.number, id=m.id),
         "customer": lambda v, c, m, n: m.customer.name,
         "vehicle": lambda v, c, m, n: m.vehicle.plate_number if m.vehicle else "",
         "source": lambda v, c, m, n: _source(m),

@@ -49,7 +49,7 @@ from .base import (
     refused_as_stale,
     screen,
 )
-from .common import OptionFilter
+from .common import OptionFilter, row_link
 from .followups import MultiCheckboxField
 from .home import DueItem, due_items
 
@@ -593,8 +593,8 @@ class EmergencyPlanAdmin(SecureModelView):
     column_labels = {"title": _l("Emergency plan"), "edition": _l("Edition"),
                      "file_id": _l("File")}
     column_formatters = {
-        "file_id": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(
-            url_for("safety_inspection.file_view", id=m.file_id), _("Open")) if m.file_id else "",
+        "file_id": lambda v, c, m, n: row_link(
+            "safety_inspection.file_view", _("Open"), id=m.file_id) if m.file_id else "",
     }
     column_formatters_export = {"file_id": lambda v, c, m, n: ""}
     form_columns = ("title", "edition")

@@ -931,7 +931,7 @@ class CertificateAdmin(FreshFilterOptions, SecureModelView):
                                  Employee.name),
     }
 
-    joined_relations = ("employee",)
+    own_relations = ("employee",)
 
     def get_query(self):
         # Inner join: the certificates of a deleted employee go (and come back) with them.
