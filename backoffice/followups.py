@@ -8,7 +8,7 @@ demo data all go through these functions.
 """
 from datetime import date, timedelta
 
-from sqlalchemy import and_, exists, func, not_, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from . import clock, rules, settings
 from .extensions import db
@@ -48,16 +48,19 @@ def substitutes_today(today: date):
 
 def handled_by(agent_id: int, today: date):
     """SQL: the open calls that are this agent's today (their own, unless they are away,
-    and those of the agents they stand in for)."""
-    away = substitutes_today(today).where(Substitution.absent_agent_id == agent_id)
-    standing_in_for = select(Substitution.absent_agent_id).where(
-        Substitution.substitute_id == agent_id,
-        Substitution.starts_on <= today, Substitution.ends_on >= today,
-    )
-    return or_(
-        and_(CALL.agent_id == agent_id, not_(exists(away))),
-        CALL.agent_id.in_(standing_in_for),
-    )
+    and those of the agents they stand in for). The agents are read first, so that the
+    calls are found through the agent's index in id order: as an OR of subqueries
+    SQLite walked the whole call table for a page of an agent's calls (1.5 s)."""
+    substitutions = db.session.execute(
+        substitutes_today(today)
+        .where(or_(Substitution.absent_agent_id == agent_id,
+                   Substitution.substitute_id == agent_id))
+        .with_only_columns(Substitution.absent_agent_id, Substitution.substitute_id)
+    ).all()
+    agents = {absent for absent, _substitute in substitutions if absent != agent_id}
+    if all(absent != agent_id for absent, _substitute in substitutions):
+        agents.add(agent_id)  # not away today
+    return CALL.agent_id.in_(sorted(agents))
 
 
 def acting_agent(call: FollowUpCall, today: date) -> User | None:
