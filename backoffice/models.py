@@ -500,7 +500,9 @@ class FollowUpCall(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
 
     __tablename__ = "follow_up_call"
     __table_args__ = (
-        Index("ix_follow_up_call_queue", "status", "agent_id", "due_by"),
+        # An agent's queue (their home page: late, due today, the week ahead) counted
+        # from the index alone, over the calls not deleted.
+        live_index("ix_follow_up_call_queue", "status", "agent_id", "due_by", "due_from"),
         # Counts by due date ("late": due_by before today, the week ahead), answered
         # from the index alone.
         live_index("ix_follow_up_call_due", "status", "due_by", "due_from"),
