@@ -563,8 +563,6 @@ class FollowUpCall(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
         return value
 
 
-_OPEN_AND_LIVE = text("closed_at IS NULL AND deleted_at IS NULL")
-
 
 class Complaint(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
     """A customer's complaint, or a request the agent could not answer on the call.
@@ -577,9 +575,9 @@ class Complaint(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
     __tablename__ = "complaint"
     __table_args__ = (Index("ix_complaint_open", "closed_at", "kind", "opened_on"),
                       live_index("ix_complaint_live_due_on", "due_on"),
-                      # An agent's open ones, counted on their home page.
-                      Index("ix_complaint_owner_open", "owner_id",
-                            sqlite_where=_OPEN_AND_LIVE, postgresql_where=_OPEN_AND_LIVE))
+                      # The responsible's filter, and an agent's open ones counted on
+                      # their home page (closed_at IS NULL searched in the index).
+                      Index("ix_complaint_owner", "owner_id", "closed_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), default="complaint")  # or "request"
@@ -589,7 +587,7 @@ class Complaint(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
     summary: Mapped[str] = mapped_column(String(200))
     details: Mapped[str | None] = mapped_column(Text)
     severity: Mapped[str] = mapped_column(String(8), default="medium")
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     opened_on: Mapped[date] = mapped_column(Date, index=True)
     due_on: Mapped[date | None] = mapped_column(Date)
     cause: Mapped[str | None] = mapped_column(Text)
