@@ -142,6 +142,10 @@ def _call_state_formatter(view, context, model, name):
     return badge(_CALL_STATE_BADGES[state], CALL_STATE_LABELS[state])
 
 
+def _call_state_text(view, context, model, name):
+    return label(CALL_STATE_LABELS[followups.call_state(model, clock.today())])
+
+
 def _topics_formatter(view, context, model, name):
     return "、".join(label(TOPIC_LABELS.get(t, t)) for t in model.topics or [])
 
@@ -210,7 +214,7 @@ class FollowUpCallAdmin(FreshFilterOptions, SecureModelView):
     }
     column_formatters_detail = column_formatters
     column_formatters_export = {
-        "state": lambda v, c, m, n: str(CALL_STATE_LABELS[followups.call_state(m, clock.today())]),
+        "state": _call_state_text,
         "customer": lambda v, c, m, n: m.customer.name,
         "agent": _user_name("agent"),
         "topics": _topics_formatter,
