@@ -230,8 +230,12 @@ def call_state_clause(state: str, today: date):
     planned = CALL.status == "planned"
     return {
         "upcoming": and_(planned, CALL.due_from > today),
-        "due": and_(planned, or_(CALL.due_from.is_(None), CALL.due_from <= today),
-                    or_(CALL.due_by.is_(None), CALL.due_by >= today)),
+        # A missing end of the window is no end: coalesce, not "IS NULL OR", which
+        # PostgreSQL took for a bitmap of two indexes estimated at a few dozen rows
+        # (planned calls are the ones due ahead: the two conditions go together), then
+        # read and sorted thousands (16 ms, not 0.1).
+        "due": and_(planned, func.coalesce(CALL.due_from, today) <= today,
+                    func.coalesce(CALL.due_by, today) >= today),
         "late": and_(planned, CALL.due_by < today),
         "made_on_time": and_(
             CALL.status == "made", or_(CALL.due_by.is_(None), CALL.called_on <= CALL.due_by)

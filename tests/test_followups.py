@@ -88,6 +88,24 @@ def agent(auth, freeze):
     return user
 
 
+def test_the_state_filter_finds_what_each_call_shows(app):
+    """The SQL of each call state (the list's filter, the home pages' counts) agrees with
+    the state a call shows, windows without a start or an end included."""
+    from backoffice import followups
+
+    day = timedelta(days=1)
+    windows = [(None, None), (None, TODAY), (None, TODAY - day), (TODAY, None),
+               (TODAY + day, None), (TODAY - day, TODAY + day), (TODAY + day, TODAY + 2 * day),
+               (TODAY - 2 * day, TODAY - day), (TODAY, TODAY)]
+    customer = make_customer()
+    calls = [make_call(customer, due_from=start, due_by=end) for start, end in windows]
+    calls.append(make_call(customer, status="made", called_at=NOW, reached="reached"))
+    for state in followups.CALL_STATES:
+        found = set(db.session.scalars(select(FollowUpCall.id).where(
+            followups.call_state_clause(state, TODAY))))
+        assert found == {c.id for c in calls if followups.call_state(c, TODAY) == state}, state
+
+
 def test_completing_a_visit_plans_the_first_call_for_the_customers_agent(client, auth, agent):
     advisor = make_user("service_advisor", "advisor")
     vehicle = make_vehicle(owner=make_customer(agent=agent))
