@@ -13,7 +13,6 @@ from datetime import date, datetime
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
 from . import rules
@@ -115,6 +114,8 @@ def read_table(filename: str, data: bytes) -> list[dict]:
 
 
 def _xlsx_rows(data: bytes):
+    from openpyxl import load_workbook  # here: some 20 MB of every worker otherwise
+
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
@@ -325,6 +326,8 @@ def save_rows(rows: list[dict]) -> tuple[int, int]:
 
 def template_xlsx(example: dict) -> bytes:
     """An empty import sheet with the headers in the user's language and one example."""
+    from openpyxl import Workbook  # here: some 20 MB of every worker otherwise
+
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("Customers")

@@ -13,7 +13,7 @@ import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, tzinfo
-from xml.sax.saxutils import escape
+from html import escape
 
 CHUNK = 256 * 1024
 MAX_TEXT = 32767  # characters in a cell, Excel's limit
@@ -82,7 +82,7 @@ def sheet_name(name: str) -> str:
 
 
 def text(value: str) -> str:
-    return escape(_NOT_XML.sub("", value[:MAX_TEXT]))
+    return escape(_NOT_XML.sub("", value[:MAX_TEXT]), quote=False)
 
 
 def stream(name: str, titles: list[str], rows: Iterable[Iterable], tz: tzinfo) -> Iterator[bytes]:

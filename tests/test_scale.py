@@ -5,8 +5,11 @@ capped counts, streamed exports; and the scale data itself is valid."""
 import csv
 import io
 import re
+import subprocess  # nosec B404  # runs our own app in a fresh interpreter
+import sys
 from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -252,12 +255,28 @@ def test_an_xlsx_export_holds_what_the_csv_export_does(app, client, auth, endpoi
     assert len(rows) == len(lines) >= 3
     for row, line in zip(rows[1:], lines[1:], strict=True):
         assert len(row) <= len(line)  # empty cells at the end are left out
-        for value, text in zip(row, line, strict=False):
+        for value, written in zip(row, line, strict=False):
             if isinstance(value, str):
-                assert value == text
+                assert value == written
                 assert not re.search(r"<(a|span|div)\b", value), value
             elif value is not None:
-                assert text, (value, line)
+                assert written, (value, line)
+
+
+def test_a_worker_loads_openpyxl_only_to_read_an_import_or_write_a_styled_sheet(tmp_path):
+    """Every gunicorn worker imports the app: what only imports and the training sheets
+    use stays out of its memory until then."""
+    script = f"""
+import sys
+from backoffice import create_app
+from backoffice.config import TestConfig
+create_app(TestConfig.settings(SQLALCHEMY_DATABASE_URI="sqlite:///{tmp_path}/w.db"))
+print("openpyxl" in sys.modules)
+"""
+    result = subprocess.run(  # noqa: S603  # nosec B603  # our own interpreter and script
+        [sys.executable, "-c", script], capture_output=True, text=True,
+        cwd=Path(__file__).parents[1], check=True, timeout=120)
+    assert result.stdout.strip() == "False", result.stderr
 
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])

@@ -19,13 +19,14 @@ def workbook(name, titles, rows):
 
 def test_typed_cells_read_back_as_written():
     moment = datetime(2026, 11, 27, 16, 30, tzinfo=UTC)  # 00:30 the next day in Shanghai
-    _data, book = workbook("来电登记", ["客户", "里程", "金额", "日期", "时间", "空", "是否"], [
+    titles = ["客户", "里程", "金额", "日期", "时间", "空", "是否"]
+    _data, book = workbook("来电登记", titles, [
         ["张三 <&> \"引号\"", 23500, Decimal("12.50"), date(2026, 11, 27), moment, None, True],
         ["  前后空格  ", 1.5, 0, date(1999, 1, 1), datetime(2026, 1, 1, 8, 0), None, False],
     ])
     sheet = book.active
     assert sheet.title == "来电登记"
-    assert [cell.value for cell in sheet[1]] == ["客户", "里程", "金额", "日期", "时间", "空", "是否"]
+    assert [cell.value for cell in sheet[1]] == titles
     first, second = ([cell.value for cell in row] for row in sheet.iter_rows(min_row=2))
     assert first == ["张三 <&> \"引号\"", 23500, 12.5, datetime(2026, 11, 27),
                      datetime(2026, 11, 28, 0, 30), None, True]
@@ -55,7 +56,7 @@ def test_rows_stream_in_pieces_and_the_sheet_is_compressed():
         assert sheet.compress_type == zipfile.ZIP_DEFLATED
         assert sheet.compress_size < sheet.file_size / 5
     book = load_workbook(io.BytesIO(data), read_only=True)
-    values = [row for row in book.active.iter_rows(min_row=3001, values_only=True)]
+    values = list(book.active.iter_rows(min_row=3001, values_only=True))
     assert values == [("客户2999", 2999, datetime(2026, 1, 1))]
 
 

@@ -5,7 +5,6 @@ What is required, when a certificate lapses and who may not work a trade are wor
 out in training.py; these screens record and show it.
 """
 import io
-import re
 import unicodedata
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -19,16 +18,13 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import PatternFill
 from sqlalchemy import String, cast, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, selectinload
 from wtforms import FileField, validators
 from wtforms.validators import ValidationError
 
-from .. import clock, files, settings, training
+from .. import clock, files, settings, training, xlsx
 from ..extensions import db
 from ..formatting import content_disposition, escape_formula
 from ..models import (
@@ -208,8 +204,13 @@ def _store_upload(form, name: str, purpose: str) -> int | None:
 def xlsx_bytes(title: str, header: list, rows, fills: list | None = None) -> bytes:
     """A sheet with typed cells: dates as dates, numbers as numbers, text escaped.
     `fills`, when given, is the status per cell of each row (for colours)."""
+    # Imported here: openpyxl is some 20 MB of every worker's memory otherwise.
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import PatternFill
+
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=re.sub(r"[\[\]:*?/\\]", "", title)[:31])
+    sheet = workbook.create_sheet(title=xlsx.sheet_name(title))
     sheet.append([str(h) for h in header])
     for index, row in enumerate(rows):
         cells = []
