@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 from wtforms import DateField, HiddenField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
@@ -152,6 +152,7 @@ class AppointmentAdmin(FreshFilterOptions, SecureModelView):
     """The appointment list; booking, moving and each step have pages of their own."""
 
     area = "appointments"
+    list_relations = ("booked_by",)
     column_list = ("starts_at", "vehicle", "customer", "kind", "advisor", "channel", "status",
                    "confirmation")
     column_details_list = (
@@ -203,9 +204,6 @@ class AppointmentAdmin(FreshFilterOptions, SecureModelView):
         filters.DateTimeBetweenFilter(Appointment.starts_at, _l("Time")),
     )
     details_template = "appointments/appointment_details.html"
-
-    def get_query(self):
-        return super().get_query().options(selectinload(Appointment.booked_by))
 
     def search_clause(self, text: str):
         clause = car_search(text)

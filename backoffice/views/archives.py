@@ -19,7 +19,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, inspect, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 from wtforms import validators
 from wtforms.validators import ValidationError
 
@@ -200,6 +200,7 @@ class CustomerAdmin(FreshFilterOptions, SecureModelView):
     )
     column_export_list = column_details_list
     column_searchable_list = ("name", "mobile", "vehicles.plate_number")
+    list_relations = ("vehicles",)
     column_default_sort = ("id", True)
     column_sortable_list = ("name", "updated_at")
     column_labels = {
@@ -282,9 +283,6 @@ class CustomerAdmin(FreshFilterOptions, SecureModelView):
         ),
         filters.BooleanEqualFilter(Customer.contact_consent, _l("Agrees to be contacted")),
     )
-
-    def get_query(self):
-        return super().get_query().options(selectinload(Customer.vehicles))
 
     def search_clause(self, text: str):
         return customer_search(text)
@@ -611,6 +609,7 @@ VISIT_AGENT_FILTER = OptionFilter(
 
 class VisitAdmin(FreshFilterOptions, SecureModelView):
     area = "archives"
+    list_relations = ("archived_by",)
     column_list = (
         "visited_at", "vehicle", "customer", "kind", "advisor", "mileage",
         "archive_status", "archive_due_on", "next_maintenance_date",
@@ -719,9 +718,6 @@ class VisitAdmin(FreshFilterOptions, SecureModelView):
             ),
         ),
     )
-
-    def get_query(self):
-        return super().get_query().options(selectinload(Visit.archived_by))
 
     def search_clause(self, text: str):
         return visit_search(text)

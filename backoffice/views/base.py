@@ -7,7 +7,7 @@ The audit trail is written by the session hooks in audit.py, whatever the screen
 import csv
 import io
 import logging
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -50,7 +50,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import func, literal_column, select, union
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import MANYTOONE, Query, joinedload, selectinload
+from sqlalchemy.orm import Query, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql import operators
@@ -347,21 +347,31 @@ def export_cell(view, name: str):
     return cell
 
 
-def load_references(rows: list, relation) -> None:
-    """Set a many-to-one `relation` on every row from one IN query, as selectinload
-    would, at a third of its cost on a list page (its loader machinery, not the SQL).
-    Deleted records are left out as by any query (audit.py): the row shows none."""
+def load_relation(rows: list, relation) -> None:
+    """Set `relation` on every row from one IN query, as selectinload would, at a third
+    of its cost on a list page (its loader machinery, not the SQL): a reference
+    (many-to-one), a collection in the relation's order, or the one record of a
+    one-to-one. Deleted records are left out as by any query (audit.py). Every relation
+    of the models joins one column to one column."""
     prop = relation.property
     ((local, remote),) = prop.local_remote_pairs
     key = prop.parent.get_property_by_column(local).key
     target, target_key = prop.mapper.class_, prop.mapper.get_property_by_column(remote).key
     wanted = {getattr(row, key) for row in rows} - {None}
-    found = {}
+    records = []
     if wanted:
         query = select(target).where(getattr(target, target_key).in_(wanted))
-        found = {getattr(record, target_key): record for record in db.session.scalars(query)}
-    for row in rows:
-        set_committed_value(row, prop.key, found.get(getattr(row, key)))
+        records = db.session.scalars(query.order_by(*prop.order_by or ())).all()
+    if prop.uselist:
+        found = defaultdict(list)
+        for record in records:
+            found[getattr(record, target_key)].append(record)
+        for row in rows:
+            set_committed_value(row, prop.key, found.get(getattr(row, key), []))
+    else:
+        found = {getattr(record, target_key): record for record in records}
+        for row in rows:
+            set_committed_value(row, prop.key, found.get(getattr(row, key)))
 
 
 # From this offset on, a list page is found by its ids first (_apply_pagination).
@@ -468,13 +478,15 @@ class SecureModelView(Guarded, ModelView):
 
     def get_query(self):
         query = self._trash_filter(super().get_query())
-        if current_app.config["STOCK_LISTS"]:  # Flask-Admin's way: joined
-            return query.options(*(joinedload(relation) for relation in self._shown_relations))
+        if current_app.config["STOCK_LISTS"]:
+            # Flask-Admin's way: its columns' references joined; what else the rows
+            # show, as the screens asked for it before load_relation.
+            return query.options(*(
+                selectinload(relation) if relation.key in self.list_relations
+                else joinedload(relation) for relation in self._shown_relations))
         # Not joined: a JOIN in the paged query makes every row a deep page skips cost a
-        # lookup in the other table. Collections: one IN query each (selectinload); a
-        # record's references: get_list.
-        return query.options(*(selectinload(relation) for relation in self._shown_relations
-                               if relation.property.direction is not MANYTOONE))
+        # lookup in the other table. The shown relations: get_list.
+        return query
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True,
                  page_size=None):
@@ -482,12 +494,14 @@ class SecureModelView(Guarded, ModelView):
                                        execute=execute, page_size=page_size)
         if execute and rows and not current_app.config["STOCK_LISTS"]:
             for relation in self._shown_relations:
-                if relation.property.direction is MANYTOONE:
-                    load_references(rows, relation)
+                load_relation(rows, relation)
         return count, rows
 
     # -- lists at scale ---------------------------------------------------------
     _shown_relations = ()  # but for the screen's own_relations
+    # Relations the rows show beyond their columns' (in a formatter, a row action, a
+    # collection column): loaded with the rows, as the columns' are.
+    list_relations: tuple[str, ...] = ()
     # Relations the screen's get_query loads itself (joined, or with what they hold).
     own_relations: tuple[str, ...] = ()
 
@@ -537,6 +551,7 @@ class SecureModelView(Guarded, ModelView):
     def scaffold_auto_joins(self):
         self._shown_relations = [relation for relation in super().scaffold_auto_joins()
                                  if relation.key not in self.own_relations]
+        self._shown_relations += [getattr(self.model, name) for name in self.list_relations]
         return []  # loaded in get_query and get_list instead
     # An indexed search (search.py): a method text -> WHERE clause, or None when the
     # text narrows nothing. Screens without one use Flask-Admin's LIKE '%x%' over
@@ -766,15 +781,14 @@ class SecureModelView(Guarded, ModelView):
             0, sort[0] if sort else None, args.sort_desc, args.search, args.filters,
             execute=False, page_size=self.export_max_rows or 0,
         )
-        # The relations the export shows beyond the list's: one IN query per 500 rows
-        # each, not one query per row.
+        # The relations the export shows (but those the screen's query loads itself):
+        # one IN query per 500 rows each, not one query per row.
         relations = sa_inspect(self.model).relationships
-        shown = {relation.key for relation in self._shown_relations
-                 if relation.property.direction is not MANYTOONE} | set(self.own_relations)
         exported = {name.split(".")[0] for name, _label in self._export_columns}
+        exported = exported.intersection(relations.keys()) | set(self.list_relations)
         return query.options(*(
             selectinload(getattr(self.model, name))
-            for name in sorted(exported.intersection(relations.keys()) - shown)
+            for name in sorted(exported - set(self.own_relations))
         )).yield_per(500)
 
     def _csv_lines(self):

@@ -340,6 +340,7 @@ class ChecklistScreen(SecureModelView):
             abort(403)
 
 class ReceptionAdmin(ChecklistScreen):
+    list_relations = ("handover",)
     column_list = ("started_at", "vehicle", "customer", "advisor", "state", "progress",
                    "promised_at")
     column_default_sort = ("started_at", True)
@@ -372,9 +373,6 @@ class ReceptionAdmin(ChecklistScreen):
         filters.DateTimeBetweenFilter(Reception.started_at, _l("Received")),
     )
     can_view_details = False  # the checklist page is the record
-
-    def get_query(self):
-        return super().get_query().options(selectinload(Reception.handover))
 
     def search_clause(self, text: str):
         clause = vehicle_search(text)
