@@ -245,8 +245,9 @@ class FilterConverter(sqla_filters.FilterConverter):
 class FreshFilterOptions:
     """For screens whose filter drop-downs list things that change (users, screens).
 
-    Flask-Admin computes filter options once, at start-up; these are asked again for
-    every page, without touching the view's shared state (requests run in threads).
+    Flask-Admin computes filter options once, at start-up; those given as a function are
+    asked again for every page, without touching the view's shared state (requests run
+    in threads).
     """
 
     def _get_filter_groups(self):
@@ -256,6 +257,7 @@ class FreshFilterOptions:
         return OrderedDict(
             (key, [
                 {**item, "options": self._filters[item["index"]].get_options(self) or None}
+                if callable(self._filters[item["index"]].options) else item
                 for item in items
             ])
             for key, items in groups.items()
@@ -468,6 +470,16 @@ class SecureModelView(Guarded, ModelView):
 
     def in_trash(self) -> bool:
         return request.args.get("trash") == "1" and self.can_manage_trash
+
+    def _get_filter_groups(self):
+        """The filters' names, operations and fixed options in the page's language: made
+        once per language (Flask-Admin translates each of them on every page); options
+        given as a function are asked on each page (FreshFilterOptions)."""
+        kept = self.__dict__.setdefault("_kept_filter_groups", {})
+        language = str(get_locale())
+        if language not in kept:
+            kept[language] = super()._get_filter_groups()
+        return kept[language]
 
     def _trash_filter(self, query):
         if self.in_trash():
