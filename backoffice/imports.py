@@ -114,7 +114,7 @@ def read_table(filename: str, data: bytes) -> list[dict]:
 
 
 def _xlsx_rows(data: bytes):
-    from openpyxl import load_workbook  # here: some 20 MB of every worker otherwise
+    from openpyxl import load_workbook  # here: 5 MB more of every worker otherwise
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -326,7 +326,7 @@ def save_rows(rows: list[dict]) -> tuple[int, int]:
 
 def template_xlsx(example: dict) -> bytes:
     """An empty import sheet with the headers in the user's language and one example."""
-    from openpyxl import Workbook  # here: some 20 MB of every worker otherwise
+    from openpyxl import Workbook  # here: 5 MB more of every worker otherwise
 
     workbook = Workbook()
     sheet = workbook.active

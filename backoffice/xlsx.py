@@ -98,7 +98,8 @@ def stream(name: str, titles: list[str], rows: Iterable[Iterable], tz: tzinfo) -
             package.writestr("xl/workbook.xml", _XML + (
                 '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
                 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-                f'<sheets><sheet name="{text(sheet_name(name))}" sheetId="1" r:id="rId1"/>'
+                f'<sheets><sheet name="{escape(_NOT_XML.sub("", sheet_name(name)))}" '
+                'sheetId="1" r:id="rId1"/>'
                 '</sheets></workbook>'))
             with package.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
                 for piece in _sheet(titles, rows, tz):

@@ -43,6 +43,7 @@ def test_what_xml_cannot_hold_is_left_out_and_long_text_cut_to_excels_limit():
     sheet = book.active
     assert sheet.title == "abcdefgh" * 3  # none of []:*?/\
     assert (xlsx.sheet_name("名" * 40), xlsx.sheet_name("[?]")) == ("名" * 31, "Sheet1")
+    assert workbook('"A" & <B>', ["x"], [])[1].active.title == '"A" & <B>'
     assert sheet["A2"].value == "响铃两声，换行\n保留"
     assert len(sheet["A3"].value) == xlsx.MAX_TEXT
 

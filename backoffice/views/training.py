@@ -204,7 +204,7 @@ def _store_upload(form, name: str, purpose: str) -> int | None:
 def xlsx_bytes(title: str, header: list, rows, fills: list | None = None) -> bytes:
     """A sheet with typed cells: dates as dates, numbers as numbers, text escaped.
     `fills`, when given, is the status per cell of each row (for colours)."""
-    # Imported here: openpyxl is some 20 MB of every worker's memory otherwise.
+    # Imported here: openpyxl would be some 5 MB more of every worker's memory.
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import PatternFill
