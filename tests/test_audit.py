@@ -163,3 +163,19 @@ def test_nobody_can_edit_or_delete_audit_rows_through_the_app(client, auth):
     action = {"action": "delete", "rowid": row.id}
     assert auth.post("/admin/audit_log/action/", action).status_code == 403
     assert len(audit_rows(id=row.id)) == 1
+
+
+def test_a_bulk_entry_shows_how_many_rows_it_wrote(client, auth, runner):
+    """seed-demo notes its bulk rows ({"bulk_rows": n}), not old and new values: the log
+    and the entry's page show the number (the page failed with a server error)."""
+    assert runner.invoke(args=["seed-demo", "--scale", "test"]).exit_code == 0
+    entry = db.session.scalars(select(AuditLog).where(
+        AuditLog.model == "customer", AuditLog.record_id == "*")).one()
+    auth.login_as("admin")
+    for url in (f"/admin/audit_log/details/?id={entry.id}",
+                "/admin/audit_log/?flt0_2=*"):  # the list, by record number "*"
+        page = client.get(url)
+        assert page.status_code == 200, url
+        text = page.get_data(as_text=True)
+        assert "批量写入的行数" in text, url
+        assert re.search(rf"<td>{entry.changes['bulk_rows']}</td>", text), url

@@ -74,14 +74,26 @@ def _display(screen, field: str, value):
     return value
 
 
+# What an entry notes besides changed fields: seed-demo's bulk rows ({"bulk_rows": n}).
+ENTRY_NOTES = {"bulk_rows": _l("Rows written at once")}
+
+
+def _changes(entry: AuditLog):
+    """(field, old, new) of each change an entry holds; a note that is not an (old, new)
+    pair, as its new value."""
+    for field, change in sorted((entry.changes or {}).items()):
+        pair = isinstance(change, list | tuple) and len(change) == 2
+        yield (field, *change) if pair else (field, None, change)
+
+
 def _changes_formatter(view, context, model, name):
     screen = _screen(model.model)
-    labels = screen.column_labels if screen else {}
+    labels = {**ENTRY_NOTES, **(screen.column_labels if screen else {})}
     rows = Markup("").join(
         Markup("<tr><th>{}</th><td>{}</td><td>→</td><td>{}</td></tr>").format(
             labels.get(field, field), _display(screen, field, old), _display(screen, field, new)
         )
-        for field, (old, new) in sorted((model.changes or {}).items())
+        for field, old, new in _changes(model)
     )
     return Markup('<table class="table table-sm audit-changes mb-0">{}</table>').format(rows)
 
