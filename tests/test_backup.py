@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from backoffice import backup
 from backoffice.extensions import db
-from backoffice.models import User
+from backoffice.models import AuditLog, User
 
 from .databases import make_app
 from .factories import make_user
@@ -126,6 +126,23 @@ def test_restore_round_trip_keeps_the_previous_database_aside(app, runner, tmp_p
     make_user("trainer", "later")
     db.session.commit()
     assert users() == ["before", "later"]
+
+
+def test_a_restore_is_in_the_restored_databases_audit_log(app, runner, client, auth,
+                                                          tmp_path):
+    live = database_file(app)
+    runner.invoke(args=["backup", str(tmp_path / "copy.sqlite3")])
+    result = runner.invoke(args=["restore", "--yes", str(tmp_path / "copy.sqlite3")])
+    assert result.exit_code == 0, result.output
+    [aside] = kept_aside(live)
+    [entry] = db.session.scalars(select(AuditLog).where(AuditLog.action == "restore_backup"))
+    assert (entry.source, entry.model, entry.record_id) == ("cli", "database", "*")
+    assert entry.changes["backup"] == [None, str((tmp_path / "copy.sqlite3").resolve())]
+    assert entry.changes["kept_aside"] == [None, str(aside)]
+    auth.login_as("admin")
+    page = client.get(f"/admin/audit_log/details/?id={entry.id}").get_data(as_text=True)
+    for shown in ("从备份恢复", "数据库", "备份文件", str(aside)):
+        assert shown in page, shown
 
 
 def test_restore_asks_first(app, runner, tmp_path):

@@ -21,6 +21,7 @@ ACTIONS = {
     "soft_delete": _l("Deleted (recoverable)"),
     "restore": _l("Restored"),
     "delete": _l("Deleted permanently"),
+    "restore_backup": _l("Restored from a backup"),
 }
 SOURCES = {
     "web": _l("Web"),
@@ -50,7 +51,7 @@ def _user_options():
 
 
 # Records audited without a screen of their own.
-UNSHOWN_RECORDS = {"login_attempt": _l("Sign-in attempts")}
+UNSHOWN_RECORDS = {"login_attempt": _l("Sign-in attempts"), "database": _l("Database")}
 
 
 def _record_type_options():
@@ -74,8 +75,12 @@ def _display(screen, field: str, value):
     return value
 
 
-# What an entry notes besides changed fields: seed-demo's bulk rows ({"bulk_rows": n}).
-ENTRY_NOTES = {"bulk_rows": _l("Rows written at once")}
+# What entries without a screen note: seed-demo's bulk rows ({"bulk_rows": n}), a
+# restore's backup (cli.py).
+ENTRY_NOTES = {
+    "bulk_rows": _l("Rows written at once"), "backup": _l("Backup file"),
+    "kept_aside": _l("The replaced database, kept as"), "revision": _l("Database revision"),
+}
 
 
 def _changes(entry: AuditLog):
