@@ -19,6 +19,8 @@ from flask import Response, current_app, has_request_context
 from flask_babel import gettext as _
 from flask_login import current_user
 from PIL import Image
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from . import filestore
 from .extensions import db
@@ -111,20 +113,43 @@ def store(data: bytes, purpose: str, allowed: frozenset = IMAGES) -> StoredFile:
     )
     if filestore.enabled():
         # Into the bucket before the row is added: a store that fails leaves no row.
-        # The bucket takes no part in the database transaction, though: when the
-        # request rolls back after this (another field refused, the database down),
-        # the object stays in the bucket with no row pointing to it: never served,
-        # only its space lost (README, "Stored files").
+        # The bucket takes no part in the database transaction: when the transaction
+        # ends without a commit (another field refused, the database down), the object
+        # is taken out again (_put_but_not_kept).
         try:
             stored.object_key = filestore.put(data, mimetype)
         except filestore.Unavailable as error:
             log.error("A %s could not be put in the file store: %s", purpose, error)
             raise FileRefused(_("The file store cannot be reached, so the file was not "
                                 "kept. Please try again later.")) from error
+        db.session.info.setdefault(_PUT, []).append(stored.object_key)
     else:
         stored.data = data
     db.session.add(stored)
     return stored
+
+
+_PUT = "files_put_in_the_bucket"  # session.info: keys put in this transaction
+
+
+@event.listens_for(Session, "after_commit")
+def _kept(session) -> None:
+    session.info.pop(_PUT, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _put_but_not_kept(session, transaction) -> None:
+    """The transaction ended without a commit: its rows are gone, so are their objects
+    (best effort: a store that does not answer leaves them, logged). Savepoints end
+    inside it (the app uses none for files)."""
+    if transaction.parent is not None or not session.info.get(_PUT):
+        return
+    for key in session.info.pop(_PUT):
+        try:
+            filestore.delete(key)
+        except filestore.Unavailable as error:
+            log.error("File store object %s (its row was not kept) could not be removed: %s",
+                      key, error)
 
 
 def store_signature(data_url: str | None) -> StoredFile:

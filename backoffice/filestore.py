@@ -37,6 +37,12 @@ def put(data: bytes, mimetype: str) -> str:
     return key
 
 
+def delete(key: str) -> None:
+    """Remove the object under `key`."""
+    with _errors():
+        _client().delete_object(Bucket=current_app.config["S3_BUCKET"], Key=key)
+
+
 def get(key: str) -> bytes:
     """The bytes kept under `key`."""
     with _errors():

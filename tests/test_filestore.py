@@ -229,6 +229,24 @@ def test_a_refused_file_puts_nothing_in_the_bucket(server, bucket):
     assert bucket.keys() == []
 
 
+def test_a_file_whose_row_is_not_kept_is_taken_out_of_the_bucket(server, bucket):
+    """The bucket takes no part in the database transaction: what was put for a row that
+    is then not committed (a later refusal, the database down) is removed again; what is
+    committed stays, a savepoint's included."""
+    s3 = server(**bucket.settings())
+    with s3.test_request_context():
+        kept = files.store(PNG, "damage_photo").object_key
+        db.session.commit()
+        files.store(PNG, "damage_photo")
+        db.session.rollback()
+        files.store(PNG, "damage_photo")
+        db.session.remove()  # the request ends without a commit
+        with db.session.begin_nested():
+            in_savepoint = files.store(PNG, "damage_photo").object_key
+        db.session.commit()
+        assert sorted(bucket.keys()) == sorted([kept, in_savepoint])
+
+
 # -- a store that does not answer ---------------------------------------------------------------
 
 @pytest.mark.parametrize("field", KEPT)
