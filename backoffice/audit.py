@@ -17,6 +17,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, with_loader_criteria
 
 from . import clock
+from .extensions import db
 from .models import AuditLog, SoftDeleteMixin
 
 REDACTED = "***"
@@ -59,6 +60,15 @@ def current_actor() -> Actor:
         actor = Actor(user_id, username, "web", request.remote_addr)
     override = _override.get()
     return replace(actor, **override) if override else actor
+
+
+def record(model: str, action: str, changes: dict, record_id: str = "*") -> None:
+    """An entry for what is no record's change (a restore), by the current actor; added
+    to the session."""
+    actor = current_actor()
+    db.session.add(AuditLog(at=clock.now(), user_id=actor.user_id, username=actor.username,
+                            source=actor.source, ip=actor.ip, model=model,
+                            record_id=record_id, action=action, changes=changes))
 
 
 def is_audited(obj) -> bool:

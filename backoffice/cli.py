@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from . import appointments, audit, backup, clock, demo, safety, scale, training
 from .auth import create_user, find_user, set_password
 from .extensions import db
-from .models import AuditLog, User
+from .models import User
 from .permissions import ROLES
 from .security import password_problems
 
@@ -249,12 +249,11 @@ def restore_command(path, yes):
     restored = backup.summary(database)
     # The restored database's log says when it was put back, from what, and where the
     # replaced one is (its own log goes on in that file).
-    db.session.add(AuditLog(
-        at=clock.now(), source="cli", username=getpass.getuser(), model="database",
-        record_id="*", action="restore_backup",
-        changes={"backup": [None, str(path.resolve())],
-                 "kept_aside": [None, str(aside) if aside else None],
-                 "revision": [found.revision, restored.revision]}))
+    with audit.acting_as(source="cli", username=getpass.getuser()):
+        audit.record("database", "restore_backup", {
+            "backup": [None, str(path.resolve())],
+            "kept_aside": [None, str(aside) if aside else None],
+            "revision": [found.revision, restored.revision]})
     db.session.commit()
     click.echo(_("Restored %(path)s into %(database)s: %(tables)d tables, database revision "
                  "%(revision)s.", path=path, database=database, tables=restored.tables,

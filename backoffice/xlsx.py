@@ -81,8 +81,9 @@ def sheet_name(name: str) -> str:
     return re.sub(r"[\[\]:*?/\\]", "", name)[:31] or "Sheet1"
 
 
-def text(value: str) -> str:
-    return escape(_NOT_XML.sub("", value[:MAX_TEXT]), quote=False)
+def text(value: str, *, quote: bool = False) -> str:
+    """`value` as XML text (or, quoted, an attribute's value)."""
+    return escape(_NOT_XML.sub("", value[:MAX_TEXT]), quote=quote)
 
 
 def stream(name: str, titles: list[str], rows: Iterable[Iterable], tz: tzinfo) -> Iterator[bytes]:
@@ -98,7 +99,7 @@ def stream(name: str, titles: list[str], rows: Iterable[Iterable], tz: tzinfo) -
             package.writestr("xl/workbook.xml", _XML + (
                 '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
                 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-                f'<sheets><sheet name="{escape(_NOT_XML.sub("", sheet_name(name)))}" '
+                f'<sheets><sheet name="{text(sheet_name(name), quote=True)}" '
                 'sheetId="1" r:id="rId1"/>'
                 '</sheets></workbook>'))
             with package.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
@@ -127,9 +128,9 @@ def _sheet(titles: list[str], rows: Iterable[Iterable], tz: tzinfo) -> Iterator[
 def _row(number: int, columns: list[str], values: Iterable, tz: tzinfo) -> str:
     cells = [f'<row r="{number}">']
     for column, value in zip(columns, values, strict=False):
-        where = f"{column}{number}"
         if value is None:
             continue
+        where = f"{column}{number}"
         if isinstance(value, str):
             cells.append(f'<c r="{where}" t="inlineStr"><is><t xml:space="preserve">'
                          f'{text(value)}</t></is></c>')

@@ -48,7 +48,7 @@ def test_what_xml_cannot_hold_is_left_out_and_long_text_cut_to_excels_limit():
     assert len(sheet["A3"].value) == xlsx.MAX_TEXT
 
 
-def test_rows_stream_in_pieces_and_the_sheet_is_compressed():
+def test_many_rows_read_back_and_the_sheet_is_compressed():
     rows = ([f"客户{n}", n, date(2026, 1, 1)] for n in range(3000))
     pieces = list(xlsx.stream("s", ["客户", "序号", "日期"], rows, SHANGHAI))
     data = b"".join(pieces)
