@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import url_for
 from flask_admin.model import filters
 from openpyxl import load_workbook
 from sqlalchemy import event, func, select, text
@@ -202,6 +203,23 @@ def test_past_the_counted_rows_the_pager_goes_on_a_page_at_a_time(app, client, a
     last = pager(2)  # 5 rows
     assert "1" in last
     assert "3" not in last
+
+
+@pytest.mark.parametrize("args", [
+    {},
+    {"page": None, "sort": 2, "desc": 1, "search": None, "page_size": 50},
+    {"search": "张三 138-0000 'a&b=c#d+e%f/g?h", "flt0_3": "2026-11-01 to 2026-11-09"},
+    {"flt0_0": ["a", "b"], "trash": 1},
+])
+def test_a_lists_links_to_itself_are_the_ones_url_for_makes(app, args):
+    """A list's pager, sort and page-size links are made without url_for (common.address),
+    as url_for would make them, under any script root."""
+    for root in ("", "/dealer"):  # a request's own app context: its own g
+        with app.app_context(), app.test_request_context("/", base_url=f"http://localhost{root}"):
+            for view in app.extensions["admin"][0]._views:
+                if isinstance(view, SecureModelView):
+                    assert view.get_url(".index_view", **args) == url_for(
+                        f"{view.endpoint}.index_view", **args)
 
 
 @pytest.mark.parametrize(("endpoint", "area", "view"), SCREENS, ids=[s[0] for s in SCREENS])

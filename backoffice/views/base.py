@@ -64,7 +64,7 @@ from ..formatting import content_disposition, escape_formula, format_date, forma
 from ..models import SoftDeleteMixin, VersionMixin
 from ..permissions import allowed
 from ..security import csp_nonce
-from .common import NumberField, as_id, label
+from .common import NumberField, address, as_id, label
 
 log = logging.getLogger(__name__)
 
@@ -441,6 +441,12 @@ class SecureModelView(Guarded, ModelView):
         if name == "action_view" and not self.is_action_allowed(request.form.get("action", "")):
             abort(403)
         return None
+
+    def get_url(self, endpoint, **kwargs):
+        if (endpoint == ".index_view" and has_request_context()
+                and not current_app.config["STOCK_LISTS"]):  # the list's links to itself
+            return address(f"{self.endpoint}.index_view", **kwargs)
+        return super().get_url(endpoint, **kwargs)
 
     def list_links(self) -> list[tuple[str, str]]:
         """Extra (label, url) tabs on the list, e.g. an import page."""
