@@ -161,7 +161,10 @@ def store_signature(data_url: str | None) -> StoredFile:
         data = base64.b64decode(match.group(1), validate=False)
     except (binascii.Error, ValueError) as error:
         raise FileRefused(_("Please sign in the box first.")) from error
-    if len(data) > MAX_SIGNATURE_BYTES or content_type(data) != "image/png":
+    if len(data) > MAX_SIGNATURE_BYTES:
+        raise FileRefused(_("The signature is larger than %(kb)d KB: please clear it and "
+                            "sign again.", kb=MAX_SIGNATURE_BYTES // 1024))
+    if content_type(data) != "image/png":
         raise FileRefused(_("Please sign in the box first."))
     return store(data, "signature")
 

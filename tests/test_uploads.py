@@ -3,6 +3,7 @@ the size limit, keeps it in the database, and gives it back only to those who ma
 its record (files.py)."""
 import base64
 import io
+import random
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -249,6 +250,38 @@ def test_a_file_that_only_says_it_is_a_photo_or_pdf_is_refused(client, auth, fie
             assert any(message in html for message in IMPORT_REFUSED), (field, what, name)
         assert not upload.saved(record_id), (field, what, name)
         assert stored_files() == files_before, (field, what, name)
+
+
+def noisy_png(size: int) -> bytes:
+    """A PNG of about `size` bytes (noise does not compress): a large signature."""
+    side = int((size / 3) ** 0.5)
+    out = io.BytesIO()
+    Image.frombytes("RGB", (side, side), random.Random(side).randbytes(side * side * 3)).save(
+        out, format="PNG")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("field", ["reception_signature", "handover_signature"])
+def test_signatures_are_kept_up_to_their_limit_and_refused_past_it_in_words(
+        app, client, auth, field):
+    """A signature of up to 512 KB is kept (as base64 in the form, longer than the 500 kB
+    Werkzeug allows a multipart form's field: the signature form is not multipart); a
+    larger one is refused saying so, with the limit, and nothing is saved."""
+    upload = UPLOADS[field]
+    auth.login_as(upload.role)
+    large = noisy_png(480 * 1024)
+    assert len(base64.b64encode(large)) > 500_000
+    assert len(large) <= files.MAX_SIGNATURE_BYTES
+    record_id = upload.setup()
+    assert upload(auth, record_id, large, "").status_code == 200
+    assert upload.saved(record_id)
+
+    record_id = upload.setup()
+    files_before = stored_files()
+    response = upload(auth, record_id, noisy_png(600 * 1024), "")
+    assert "签名超过了 512 KB" in response.get_data(as_text=True)
+    assert not upload.saved(record_id)
+    assert stored_files() == files_before
 
 
 @pytest.mark.parametrize("field", UPLOADS)
