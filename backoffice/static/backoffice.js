@@ -3,7 +3,9 @@
      data-confirm="question"     a button, or a form on submit: go on only if confirmed
      data-model-action="name"    Flask-Admin's "with selected" actions
      data-add-inline-field="id"  Flask-Admin's "add" button of an inline list
-   and links to "#" (they only trigger a script: menus, filters) do not navigate. */
+   and links to "#" (they only trigger a script: menus, filters) do not navigate.
+   Photos taken with the camera (file inputs with a capture attribute) are made smaller
+   before they are sent (shrinkPhoto). */
 (function () {
   "use strict";
   function confirmed(element, event) {
@@ -13,6 +15,52 @@
       event.stopImmediatePropagation();
     }
   }
+
+  /* A phone's or tablet's photo is 3-8 MB: a form with several (a safety inspection)
+     would pass a request's upload limit and be refused whole. Each photo is sent at
+     most MAX_SIDE pixels on its long side, as JPEG (its location data left behind); a
+     form sent while a photo is being made smaller is sent once it is done. A photo the
+     browser cannot read goes as it is (the server checks every file). */
+  var MAX_SIDE = 2048, SHRINK_FROM = 1024 * 1024, QUALITY = 0.85;
+  var shrinking = new WeakMap();  // form -> photos being made smaller
+  var waiting = new WeakMap();    // form -> the button it was sent with, meanwhile
+
+  function smaller(file) {
+    return createImageBitmap(file, {imageOrientation: "from-image"}).then(function (bitmap) {
+      var scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+      if (scale === 1 && file.size <= SHRINK_FROM) return null;
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.round(bitmap.width * scale);
+      canvas.height = Math.round(bitmap.height * scale);
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      bitmap.close();
+      return new Promise(function (resolve) { canvas.toBlob(resolve, "image/jpeg", QUALITY); });
+    });
+  }
+
+  function shrinkPhoto(input) {
+    var file = input.files && input.files[0], form = input.form;
+    if (!file || !/^image\//.test(file.type) || !form || !window.createImageBitmap ||
+        !window.DataTransfer) return;
+    shrinking.set(form, (shrinking.get(form) || 0) + 1);
+    smaller(file).then(function (blob) {
+      if (!blob || blob.size >= file.size || input.files[0] !== file) return;
+      var photo = new File([blob], file.name.replace(/\.[^.]*$/, "") + ".jpg",
+                           {type: "image/jpeg", lastModified: file.lastModified});
+      var files = new DataTransfer();
+      files.items.add(photo);
+      input.files = files.files;
+    }).catch(function () {}).then(function () {
+      var left = shrinking.get(form) - 1;
+      shrinking.set(form, left);
+      if (left === 0 && waiting.has(form)) {
+        var submitter = waiting.get(form);
+        waiting.delete(form);
+        form.requestSubmit(submitter || undefined);
+      }
+    });
+  }
+
   document.addEventListener("click", function (event) {
     var target = event.target.closest("[data-confirm], [data-model-action], [data-add-inline-field], a[href='#']");
     if (!target) return;
@@ -29,6 +77,14 @@
     }
   }, true);
   document.addEventListener("submit", function (event) {
-    if (event.target.hasAttribute("data-confirm")) confirmed(event.target, event);
+    var form = event.target;
+    if (form.hasAttribute("data-confirm")) confirmed(form, event);
+    if (!event.defaultPrevented && shrinking.get(form)) {
+      event.preventDefault();
+      waiting.set(form, event.submitter);
+    }
   }, true);
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("input[type=file][capture]")) shrinkPhoto(event.target);
+  });
 }());

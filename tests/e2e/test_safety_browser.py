@@ -1,11 +1,16 @@
 """On a phone (390×844) on the workshop floor: an inspection with one failed item raises a
 hazard, which is rectified and then verified by the safety officer."""
+import io
+import random
+
+from PIL import Image
 from sqlalchemy import select
 
+from backoffice import files
 from backoffice.extensions import db
-from backoffice.models import Hazard, SafetyInspection
+from backoffice.models import Hazard, InspectionAnswer, SafetyInspection, StoredFile
 
-from ..factories import PASSWORD, make_template, make_user
+from ..factories import PASSWORD, make_inspection, make_template, make_user
 from .test_checklists_browser import no_sideways_scrolling, tap
 
 
@@ -65,3 +70,48 @@ def test_a_failed_item_raises_a_hazard_rectified_and_verified_on_a_phone(page):
     assert closed.closed_at is not None
     assert closed.verification_note == "现场复查，均已佩戴"
     no_sideways_scrolling(page)
+
+
+def camera_photo(seed: int) -> bytes:
+    """A photo as a tablet's camera takes it: 2600×1950, some 4 MB of JPEG (noise, which
+    does not compress: three of them are more than a request may carry)."""
+    out = io.BytesIO()
+    Image.frombytes("RGB", (2600, 1950), random.Random(seed).randbytes(2600 * 1950 * 3)).save(
+        out, format="JPEG", quality=85)
+    return out.getvalue()
+
+
+def test_camera_photos_are_made_smaller_in_the_browser_before_they_are_sent(app, page):
+    """Three camera photos on one inspection (12 MB together, over the 10 MB a request
+    may carry) are saved, the inspection signed off the moment they are chosen: the
+    browser waits for them, then sends each at most 2048 pixels on its long side, as
+    JPEG, with the button that was pressed."""
+    make_user("safety_officer", "officer", display_name="孙安")
+    inspection = make_inspection()
+    answers = [a.id for a in inspection.answers]
+    photos = [camera_photo(n) for n in range(len(answers))]
+    assert sum(map(len, photos)) > app.config["MAX_CONTENT_LENGTH"]
+
+    page.goto("/login")
+    page.fill("input[name=username]", "officer")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/admin/")
+    page.goto(f"/admin/safety_inspection/fill/?id={inspection.id}")
+    for answer_id, photo in zip(answers, photos, strict=True):
+        tap(page, f"input[name=result-{answer_id}][value=pass]")
+        page.set_input_files(f"input[name=photo-{answer_id}]", files=[
+            {"name": f"IMG_{answer_id}.JPG", "mimeType": "image/jpeg", "buffer": photo}])
+    with page.expect_navigation(url=f"**/fill/?id={inspection.id}"):
+        page.click("#sign-inspection")  # the photos are still being made smaller
+    assert "检查已签署" in page.inner_text("body")  # sent with the button pressed
+
+    db.session.rollback()
+    for answer_id in answers:
+        answer = db.session.get(InspectionAnswer, answer_id)
+        assert answer.result == "pass"
+        stored = files.read(db.session.get(StoredFile, answer.photo_id))
+        with Image.open(io.BytesIO(stored)) as image:
+            assert image.format == "JPEG"
+            assert max(image.size) == 2048
+            assert image.size == (2048, 1536)  # the photo's proportions kept
