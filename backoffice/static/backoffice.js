@@ -5,9 +5,11 @@
      data-add-inline-field="id"  Flask-Admin's "add" button of an inline list
    and links to "#" (they only trigger a script: menus, filters) do not navigate.
    Photos taken with the camera (file inputs with a capture attribute) are made smaller
-   before they are sent (shrinkPhoto). */
+   before they are sent (shrinkPhoto), and files that would take a form over the upload
+   limit are refused before it is sent (checkSize). */
 (function () {
   "use strict";
+  var script = document.currentScript;
   function confirmed(element, event) {
     var question = element.getAttribute("data-confirm");
     if (question !== null && !window.confirm(question)) {
@@ -38,10 +40,30 @@
     });
   }
 
+  /* The server refuses a request over the upload limit (413) and what the form held is
+     lost with it: a form whose files are too large together is not sent; the file just
+     chosen says why, in the browser's own way (its validity). */
+  var LIMIT = Number(script.dataset.uploadLimit), TOO_LARGE = script.dataset.uploadTooLarge;
+
+  function checkSize(form, chosen) {
+    var inputs = form.querySelectorAll("input[type=file]"), total = 0;
+    inputs.forEach(function (input) {
+      input.setCustomValidity("");
+      Array.prototype.forEach.call(input.files || [], function (file) { total += file.size; });
+    });
+    if (LIMIT && total > LIMIT) {
+      chosen.setCustomValidity(TOO_LARGE);
+      chosen.reportValidity();
+    }
+  }
+
   function shrinkPhoto(input) {
     var file = input.files && input.files[0], form = input.form;
     if (!file || !/^image\//.test(file.type) || !form || !window.createImageBitmap ||
-        !window.DataTransfer) return;
+        !window.DataTransfer) {
+      if (form) checkSize(form, input);
+      return;
+    }
     shrinking.set(form, (shrinking.get(form) || 0) + 1);
     smaller(file).then(function (blob) {
       if (!blob || blob.size >= file.size || input.files[0] !== file) return;
@@ -51,6 +73,7 @@
       files.items.add(photo);
       input.files = files.files;
     }).catch(function () {}).then(function () {
+      checkSize(form, input);
       var left = shrinking.get(form) - 1;
       shrinking.set(form, left);
       if (left === 0 && waiting.has(form)) {
@@ -85,6 +108,9 @@
     }
   }, true);
   document.addEventListener("change", function (event) {
-    if (event.target.matches("input[type=file][capture]")) shrinkPhoto(event.target);
+    var input = event.target;
+    if (!input.matches("input[type=file]") || !input.form) return;
+    if (input.hasAttribute("capture")) shrinkPhoto(input);
+    else checkSize(input.form, input);
   });
 }());

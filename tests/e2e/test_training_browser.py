@@ -2,9 +2,14 @@
 due for review in 30 days shows on the home page."""
 from datetime import timedelta
 
+from sqlalchemy import func, select
+
 from backoffice import clock, rules
+from backoffice.extensions import db
+from backoffice.models import TrainingSession
 
 from ..factories import PASSWORD, make_certificate, make_employee, make_session, make_user
+from .test_archives_browser import sign_in
 
 
 def test_trainer_enters_a_class_and_sees_a_certificate_due_in_30_days(page):
@@ -58,3 +63,30 @@ def test_trainer_enters_a_class_and_sees_a_certificate_due_in_30_days(page):
     attendance = page.inner_text("#session-attendance")
     assert "78.5" in attendance
     assert "赵配件" not in attendance
+
+
+def test_files_over_the_upload_limit_are_refused_before_the_form_is_sent(app, page):
+    """A file that would take the form over the upload limit is refused in the browser,
+    saying the limit, and the form is not sent: what was typed stays (the server's 413
+    would have lost it). A smaller file is then accepted."""
+    make_user("trainer", "trainer")
+    sign_in(page, "trainer")
+    page.goto("/admin/training_session/new/")
+    page.fill("#title", "新能源汽车高压安全培训")
+    posts = []
+    page.on("request", lambda r: r.method == "POST" and posts.append(r.url))
+    too_large = b"%PDF-1.4\n" + b"0" * app.config["MAX_CONTENT_LENGTH"]
+    page.set_input_files("#materials_file", files=[
+        {"name": "课件.pdf", "mimeType": "application/pdf", "buffer": too_large}])
+    message = page.eval_on_selector("#materials_file", "input => input.validationMessage")
+    assert message == "所选文件合计超过了 10 MB 的上限，请换用较小的文件。"
+    page.click("input[type=submit][value='保存']")
+    page.wait_for_timeout(300)
+    assert posts == []
+    assert page.input_value("#title") == "新能源汽车高压安全培训"
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(TrainingSession)) == 0
+
+    page.set_input_files("#materials_file", files=[
+        {"name": "课件.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n%%EOF\n"}])
+    assert page.eval_on_selector("#materials_file", "input => input.validationMessage") == ""
