@@ -11,6 +11,7 @@ from backoffice.extensions import db
 from backoffice.models import Hazard, InspectionAnswer, SafetyInspection, StoredFile
 
 from ..factories import PASSWORD, make_inspection, make_template, make_user
+from .test_archives_browser import sign_in
 from .test_checklists_browser import no_sideways_scrolling, tap
 
 
@@ -92,11 +93,7 @@ def test_camera_photos_are_made_smaller_in_the_browser_before_they_are_sent(app,
     photos = [camera_photo(n) for n in range(len(answers))]
     assert sum(map(len, photos)) > app.config["MAX_CONTENT_LENGTH"]
 
-    page.goto("/login")
-    page.fill("input[name=username]", "officer")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/admin/")
+    sign_in(page, "officer")
     page.goto(f"/admin/safety_inspection/fill/?id={inspection.id}")
     for answer_id, photo in zip(answers, photos, strict=True):
         tap(page, f"input[name=result-{answer_id}][value=pass]")
