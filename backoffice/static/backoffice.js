@@ -59,9 +59,9 @@
 
   function shrinkPhoto(input) {
     var file = input.files && input.files[0], form = input.form;
-    if (!file || !/^image\//.test(file.type) || !form || !window.createImageBitmap ||
+    if (!file || !/^image\//.test(file.type) || !window.createImageBitmap ||
         !window.DataTransfer) {
-      if (form) checkSize(form, input);
+      checkSize(form, input);
       return;
     }
     shrinking.set(form, (shrinking.get(form) || 0) + 1);
