@@ -173,6 +173,19 @@ def _png() -> bytes:
     return out.getvalue()
 
 
+def noise_picture(width: int, height: int, kind: str, **options) -> bytes:
+    """A picture of noise, which does not compress: a large file of a known size (RGB at
+    3 bytes a pixel before compression), e.g. a camera's photo or a large signature."""
+    import random
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    noise = random.Random(width * height).randbytes(width * height * 3)
+    Image.frombytes("RGB", (width, height), noise).save(out, format=kind, **options)
+    return out.getvalue()
+
+
 PNG = _png()
 SIGNATURE = "data:image/png;base64," + __import__("base64").b64encode(PNG).decode()
 

@@ -3,7 +3,6 @@ the size limit, keeps it in the database, and gives it back only to those who ma
 its record (files.py)."""
 import base64
 import io
-import random
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -39,6 +38,7 @@ from .factories import (
     make_reception,
     make_session,
     make_user,
+    noise_picture,
     reload,
 )
 
@@ -253,12 +253,9 @@ def test_a_file_that_only_says_it_is_a_photo_or_pdf_is_refused(client, auth, fie
 
 
 def noisy_png(size: int) -> bytes:
-    """A PNG of about `size` bytes (noise does not compress): a large signature."""
+    """A PNG of about `size` bytes: a large signature."""
     side = int((size / 3) ** 0.5)
-    out = io.BytesIO()
-    Image.frombytes("RGB", (side, side), random.Random(side).randbytes(side * side * 3)).save(
-        out, format="PNG")
-    return out.getvalue()
+    return noise_picture(side, side, "PNG")
 
 
 @pytest.mark.parametrize("field", ["reception_signature", "handover_signature"])

@@ -1,7 +1,6 @@
 """On a phone (390×844) on the workshop floor: an inspection with one failed item raises a
 hazard, which is rectified and then verified by the safety officer."""
 import io
-import random
 
 from PIL import Image
 from sqlalchemy import select
@@ -10,7 +9,7 @@ from backoffice import files
 from backoffice.extensions import db
 from backoffice.models import Hazard, InspectionAnswer, SafetyInspection, StoredFile
 
-from ..factories import PASSWORD, make_inspection, make_template, make_user
+from ..factories import PASSWORD, make_inspection, make_template, make_user, noise_picture
 from .test_archives_browser import sign_in
 from .test_checklists_browser import no_sideways_scrolling, tap
 
@@ -73,13 +72,10 @@ def test_a_failed_item_raises_a_hazard_rectified_and_verified_on_a_phone(page):
     no_sideways_scrolling(page)
 
 
-def camera_photo(seed: int) -> bytes:
-    """A photo as a tablet's camera takes it: 2600×1950, some 4 MB of JPEG (noise, which
-    does not compress: three of them are more than a request may carry)."""
-    out = io.BytesIO()
-    Image.frombytes("RGB", (2600, 1950), random.Random(seed).randbytes(2600 * 1950 * 3)).save(
-        out, format="JPEG", quality=85)
-    return out.getvalue()
+def camera_photo() -> bytes:
+    """A photo as a tablet's camera takes it: 2600×1950, some 4 MB of JPEG (three of
+    them are more than a request may carry)."""
+    return noise_picture(2600, 1950, "JPEG", quality=85)
 
 
 def test_camera_photos_are_made_smaller_in_the_browser_before_they_are_sent(app, page):
@@ -90,7 +86,7 @@ def test_camera_photos_are_made_smaller_in_the_browser_before_they_are_sent(app,
     make_user("safety_officer", "officer", display_name="孙安")
     inspection = make_inspection()
     answers = [a.id for a in inspection.answers]
-    photos = [camera_photo(n) for n in range(len(answers))]
+    photos = [camera_photo() for _answer in answers]
     assert sum(map(len, photos)) > app.config["MAX_CONTENT_LENGTH"]
 
     sign_in(page, "officer")
