@@ -212,7 +212,11 @@ def pages(env: dict) -> list[tuple[str, str, str]]:
     from backoffice import create_app
     from backoffice.models import FollowUpCall
     from backoffice.views.base import screen
-    from backoffice.views.followups import CALL_STATE_FILTER, FollowUpCallAdmin
+    from backoffice.views.followups import (
+        CALL_KIND_FILTER,
+        CALL_STATE_FILTER,
+        FollowUpCallAdmin,
+    )
 
     engine = sa.create_engine(normalized(env["DATABASE_URL"]))
     with engine.connect() as conn:
@@ -225,6 +229,8 @@ def pages(env: dict) -> list[tuple[str, str, str]]:
         handover = one("SELECT reception_id FROM handover WHERE completed_at IS NOT NULL "
                        "LIMIT 1")
         last_call = date.fromisoformat(str(one("SELECT max(called_on) FROM follow_up_call")[0]))
+        rare_kind = one("SELECT kind FROM follow_up_call GROUP BY kind ORDER BY count(*) "
+                        "LIMIT 1")[0]
     engine.dispose()
     since = last_call.replace(day=1)
     with create_app().test_request_context():
@@ -234,12 +240,15 @@ def pages(env: dict) -> list[tuple[str, str, str]]:
         export = calls.list_url((called_on, f"{since} to {since.replace(day=9)}")).replace(
             "/admin/follow_up_call/", "/admin/follow_up_call/export/xlsx/")
         due = calls.list_url((CALL_STATE_FILTER, "due"))
+        rare = calls.list_url((CALL_KIND_FILTER, rare_kind), desc=1,
+                              sort=calls.column_sortable_list.index("called_at"))
     path = urllib.parse.quote
     measured = [
         ("list", "Calls, first page (2M rows)", "/admin/follow_up_call/"),
         ("list", "Customers, first page", "/admin/customer/"),
         ("list", "Visits, first page (by date)", "/admin/visit/"),
         ("list", "Calls, filtered: due now", due),
+        ("list", "Calls, filtered: a rare type, by call time", rare),
         ("deep", "Calls, page 10,000 (offset 200,000)", "/admin/follow_up_call/?page=9999"),
         ("deep", "Visits, page 10,000 (offset 200,000)", "/admin/visit/?page=9999"),
         ("search", "Customer by whole mobile", f"/admin/customer/?search={mobile}"),

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask import url_for
-from flask_admin.model import filters
+from flask import current_app, url_for
+from flask_admin.contrib.sqla import filters as sqla_filters
 from openpyxl import load_workbook
 from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import ColumnProperty
 
-from backoffice import clock, rules, scale
+from backoffice import clock, rules, scale, summaries
 from backoffice.extensions import db
 from backoffice.models import (
     AuditLog,
@@ -32,9 +32,10 @@ from backoffice.models import (
 )
 from backoffice.permissions import ROLES
 from backoffice.views import base
+from backoffice.views.archives import CUSTOMER_ARCHIVE_FILTER, CustomerAdmin
 from backoffice.views.base import SecureModelView
 from backoffice.views.common import OptionFilter
-from backoffice.views.followups import CALL_AGENT_FILTER, FollowUpCallAdmin
+from backoffice.views.followups import CALL_AGENT_FILTER, CALL_KIND_FILTER, FollowUpCallAdmin
 
 from .factories import SAMPLES, make_call, make_customer, make_user, make_vehicle, make_visit
 from .test_permissions import SCREENS
@@ -124,6 +125,186 @@ def test_home_pages_run_a_bounded_number_of_queries(app, client, auth, role):
     client.get("/admin/")
     statements = list_queries(client, "/admin/")
     assert len(statements) <= 30, "\n".join(statements)
+
+
+# -- filters on a column's choices ---------------------------------------------------------------
+
+@contextmanager
+def sqlite_work():
+    """What SQLite does in the block: its virtual machine's instructions (sqlite3's
+    progress handler), which grow with the rows its queries read, not with time. None
+    counted on PostgreSQL."""
+    steps = [0]
+    if db.engine.dialect.name != "sqlite":
+        yield steps
+        return
+
+    def tick():
+        steps[0] += 1
+        return 0  # go on
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        conn.connection.dbapi_connection.set_progress_handler(tick, 1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield steps
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def _calls_list(flt, value: str, sort: str | None) -> str:
+    with current_app.test_request_context():
+        view = base.screen(FollowUpCallAdmin)
+        args = {} if sort is None else {"sort": view.column_sortable_list.index(sort),
+                                        "desc": 1}
+        return view.list_url((flt, value), **args)
+
+
+def _first_calls(agent, count: int) -> None:
+    """`count` more first calls of the agent, made a minute apart, due a day apart (in
+    one insert)."""
+    start, now = db.session.scalar(select(func.count(FollowUpCall.id))), clock.now()
+    customer = make_customer()
+    db.session.execute(FollowUpCall.__table__.insert(), [
+        {"customer_id": customer.id, "agent_id": agent.id, "kind": "first", "status": "made",
+         "reached": "yes", "called_at": now - timedelta(minutes=n),
+         "called_on": (now - timedelta(minutes=n)).date(),
+         "due_from": now.date() - timedelta(days=n), "due_by": now.date() - timedelta(days=n)}
+        for n in range(start, start + count)])
+    db.session.commit()
+
+
+def _listed(html: str) -> list[int]:
+    return [int(i) for i in re.findall(r'class="action-checkbox" value="(\d+)"', html)]
+
+
+@pytest.mark.parametrize(("matching", "sort"), [
+    ("complaint calls", "called_at"), ("complaint calls", None), ("first calls", "called_at"),
+    ("the agent's calls", "due_by"),
+])
+def test_a_filter_on_a_value_reads_as_few_rows_for_many_calls_as_for_few(
+        app, client, auth, matching, sort):
+    """A list filtered on a column's value (a call's type, its agent) works as much
+    whatever the other rows: a rare value's rows are read through the column's index, a
+    common value's page in the list's order. Before, "complaint calls" (two, the oldest)
+    walked every call in list order, and an agent's calls sorted by due date were all
+    read and sorted: seconds on two million calls. SQLite counts its work here;
+    PostgreSQL plans by its statistics, and is checked for the rows shown."""
+    app.config["LIST_COUNT_CAP"] = 10
+    agent = make_user("followup_agent", "agent")
+    rare = [make_call(kind="complaint", direction="in", status="made",
+                      called_at=clock.now() - timedelta(days=400 + n)).id for n in range(2)]
+    flt, value, condition = {
+        "complaint calls": (CALL_KIND_FILTER, "complaint", FollowUpCall.kind == "complaint"),
+        "first calls": (CALL_KIND_FILTER, "first", FollowUpCall.kind == "first"),
+        "the agent's calls": (CALL_AGENT_FILTER, str(agent.id),
+                              FollowUpCall.agent_id == agent.id),
+    }[matching]
+    auth.login_as("admin")
+    url = _calls_list(flt, value, sort)
+    work = []
+    for count in (30, 1000):
+        _first_calls(agent, count)
+        client.get(url)  # its SQL compiled and cached before counting
+        with sqlite_work() as steps:
+            html = client.get(url).get_data(as_text=True)
+        work.append(steps[0])
+    if db.engine.dialect.name == "sqlite":
+        assert work[1] < work[0] * 1.3, work
+    order = {None: FollowUpCall.id.desc(), "called_at": FollowUpCall.called_at.desc(),
+             "due_by": FollowUpCall.due_by.desc()}[sort]
+    expected = db.session.scalars(
+        select(FollowUpCall.id).where(condition).order_by(order).limit(20)).all()
+    assert _listed(html) == expected
+    assert matching != "complaint calls" or sorted(expected) == rare
+
+
+def test_customers_by_archive_status_do_not_read_every_archived_visit(app, client, auth):
+    """Customers with a visit archived on time (or late) are found by asking each
+    customer of the page, not by listing the customers of every archived visit first
+    (a million visits: 4 s); those with a visit still to archive, few, are listed."""
+    app.config["LIST_COUNT_CAP"] = 10
+    today = clock.today()
+    late = make_visit(archive_due_on=today - timedelta(days=9), archived_on=today,
+                      archived_at=clock.now())
+    open_ = make_visit(archive_due_on=today + timedelta(days=2))
+    on_time = [make_visit(archive_due_on=today, archived_on=today, archived_at=clock.now())
+               for _ in range(25)]
+    regular = on_time[0]  # the first customer: not on the first page
+    auth.login_as("admin")
+    with current_app.test_request_context():
+        view = base.screen(CustomerAdmin)
+        urls = {value: view.list_url((CUSTOMER_ARCHIVE_FILTER, value))
+                for value in ("on_time", "late", "open", "overdue")}
+    work = []
+    for count in (30, 1000):
+        db.session.execute(Visit.__table__.insert(), [
+            {"vehicle_id": regular.vehicle_id, "customer_id": regular.customer_id,
+             "visited_at": clock.now(), "archive_due_on": today, "archived_on": today,
+             "archived_at": clock.now()} for _ in range(count)])
+        db.session.commit()
+        client.get(urls["on_time"])  # its SQL compiled and cached before counting
+        with sqlite_work() as steps:
+            html = client.get(urls["on_time"]).get_data(as_text=True)
+        work.append(steps[0])
+    if db.engine.dialect.name == "sqlite":
+        assert work[1] < work[0] * 1.3, work
+    assert _listed(html) == sorted((v.customer_id for v in on_time), reverse=True)[:20]
+    for value, visit in (("late", late), ("open", open_)):
+        assert _listed(client.get(urls[value]).get_data(as_text=True)) == [visit.customer_id]
+    assert _listed(client.get(urls["overdue"]).get_data(as_text=True)) == []
+
+
+@contextmanager
+def selects():
+    """The SELECT statements the block sends, with their parameters."""
+    sent = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().startswith("SELECT"):
+            sent.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        yield sent
+    finally:
+        event.remove(db.engine, "before_cursor_execute", keep)
+
+
+def _choice_indexes_read(sent) -> set[str]:
+    """The choice indexes (models.choice_index) SQLite's plans of these statements read."""
+    connection = db.session.connection()
+    return {name for statement, parameters in sent for row in connection.exec_driver_sql(
+        "EXPLAIN QUERY PLAN " + statement, parameters) for name in re.findall(
+        r"INDEX (ix_\w+_choice_\w+)", row[3])}
+
+
+def test_only_the_lists_filters_read_the_indexes_of_a_columns_choices(app, client, auth):
+    """An index on a call's direction or type would look selective to SQLite, which
+    has no statistics: the monthly summary (outgoing calls due in the month) would read
+    every call through it rather than the due dates' index. Only a list's filter, which
+    says the index's `column > ''`, reads one."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL chooses indexes by its statistics")
+    make_call()
+    make_call(kind="complaint", direction="in", status="made", called_at=clock.now())
+    today = clock.today()
+    with selects() as sent:
+        summaries.summary_figures(today.replace(day=1), today)
+        for role in ROLES:
+            auth.login_as(role)
+            assert client.get("/admin/").status_code == 200
+            auth.logout()
+    assert len(sent) > 20
+    assert _choice_indexes_read(sent) == set()
+    auth.login_as("admin")
+    for value, flt in (("in", "direction"), ("complaint", "kind")):
+        with selects() as sent:
+            view_filter = next(f for f in FollowUpCallAdmin.column_filters
+                               if getattr(f, "column", None) is getattr(FollowUpCall, flt))
+            client.get(_calls_list(view_filter, value, "called_at"))
+        assert _choice_indexes_read(sent) == {f"ix_follow_up_call_choice_{flt}"}
 
 
 # -- counts and exports ---------------------------------------------------------------------------
@@ -323,17 +504,12 @@ def _indexed(column: sa.Column, alongside: set) -> bool:
     return False
 
 
-def _few_values(flt) -> bool:
-    """A filter offering a handful of fixed choices (a kind, a state, yes or no). These
-    need no index of their own: the list walks the index of its sort order and skips
-    the rows that don't match, while an index on a column of five values would make
-    SQLite fetch and sort every matching row (hundreds of thousands) for one page."""
-    return bool(getattr(flt, "options", None)) or isinstance(
-        flt, filters.BaseBooleanFilter | OptionFilter)
-
-
 def _columns_used(view: SecureModelView):
-    """(what, column attribute) of what a list sorts, filters (on free values) or searches."""
+    """(what, column attribute) of what a list sorts, filters or searches. "filtered by
+    value": a filter "column = one of its choices" (a kind, a channel, a person), which
+    needs an index of its own column, even of a handful of values: a page counts its
+    matches through it first, and a rare value's few rows are read through it
+    (SecureModelView._apply_filters)."""
     model = view.model
     for name in view.column_sortable_list or ():
         yield "sorted", name[1] if isinstance(name, tuple) else getattr(model, name)
@@ -343,7 +519,13 @@ def _columns_used(view: SecureModelView):
     for flt in view.column_filters or ():
         if isinstance(flt, str):
             yield "filtered", getattr(model, flt)
-        elif not _few_values(flt):
+        elif isinstance(flt, OptionFilter):
+            continue  # each option a condition of its own: its screen's tests answer for it
+        elif isinstance(flt, sqla_filters.BooleanEqualFilter):
+            continue  # yes or no: the rarer value of 200,000 customers is found by reading them
+        elif isinstance(flt, sqla_filters.FilterEqual) and flt.options:
+            yield "filtered by value", flt.column
+        else:
             yield "filtered", flt.column
     if view.search_clause is None:
         for name in view.column_searchable_list or ():
@@ -369,7 +551,7 @@ def test_every_sorted_filtered_or_searched_column_of_a_big_table_is_indexed(
         column = _column(attribute)
         if column is None or column.table.name not in BIG_TABLES:
             continue  # a relation, or another (small) table's column
-        if not _indexed(column, alongside):
+        if not _indexed(column, set() if what == "filtered by value" else alongside):
             missing.append(f"{what} {column.table.name}.{column.name}")
     assert not missing, f"{endpoint}: no index for " + ", ".join(missing)
 

@@ -181,6 +181,21 @@ def _maintenance_due_clause(column):
     return clause
 
 
+def _with_visits_in(status: str):
+    """SQL: the customers with a visit in this archive status. Visits still to archive
+    are few (and indexed): their customers are listed first. Most visits are archived,
+    on time or late: listing those customers first read a million visits (4 s); each
+    customer of the page is asked instead, through the visits' customer index."""
+    visits = select(Visit.customer_id).where(Visit.archive_status_clause(status, clock.today()))
+    if status in ("open", "overdue"):
+        return Customer.id.in_(visits)
+    return visits.where(Visit.customer_id == Customer.id).exists()
+
+
+CUSTOMER_ARCHIVE_FILTER = OptionFilter(Customer.id, _l("Archive status"), ARCHIVE_STATUS,
+                                       _with_visits_in)
+
+
 # -- customers --------------------------------------------------------------------------
 
 IMPORT_CHOICES = {
@@ -271,12 +286,7 @@ class CustomerAdmin(FreshFilterOptions, SecureModelView):
                 )
             ),
         ),
-        OptionFilter(
-            Customer.id, _l("Archive status"), ARCHIVE_STATUS,
-            lambda status: Customer.id.in_(
-                select(Visit.customer_id).where(Visit.archive_status_clause(status, clock.today()))
-            ),
-        ),
+        CUSTOMER_ARCHIVE_FILTER,
         filters.FilterEqual(
             Customer.preferred_channel, _l("Preferred channel"),
             options=list(CHANNEL_LABELS.items()),

@@ -47,21 +47,21 @@ from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
-from sqlalchemy import func, literal_column, select, union
+from sqlalchemy import Column, func, literal_column, select, union
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Query, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql import operators
-from sqlalchemy.sql.elements import BooleanClauseList
+from sqlalchemy.sql.elements import BinaryExpression, BooleanClauseList
 from wtforms import HiddenField
 from wtforms.validators import ValidationError
 
 from .. import clock, xlsx
 from ..extensions import db
 from ..formatting import content_disposition, escape_formula, format_date, format_datetime
-from ..models import SoftDeleteMixin, VersionMixin
+from ..models import SoftDeleteMixin, VersionMixin, choice_term
 from ..permissions import allowed
 from ..security import csp_nonce
 from .common import NumberField, address, as_id, label
@@ -107,10 +107,19 @@ class CappedCount(Query):
     LIST_COUNT_CAP: it reads at most that many index entries, not the whole table."""
 
     def scalar(self):
-        cap = current_app.config["LIST_COUNT_CAP"]
-        capped = self.limit(cap + 1).subquery()
-        found = self.session.scalar(select(func.count()).select_from(capped))
-        return AtLeast(cap) if found > cap else found
+        # Counted once: a page filtered on a column's value asks first (it chooses its
+        # plan by the count: SecureModelView._apply_filters), then Flask-Admin does.
+        if "_counted" not in self.__dict__:
+            cap = current_app.config["LIST_COUNT_CAP"]
+            capped = self.limit(cap + 1).subquery()
+            found = self.session.scalar(select(func.count()).select_from(capped))
+            self._counted = AtLeast(cap) if found > cap else found
+        return self._counted
+
+    def _generate(self):
+        query = super()._generate()
+        query.__dict__.pop("_counted", None)  # a narrower query counts again
+        return query
 
 
 class Guarded:
@@ -595,6 +604,57 @@ class SecureModelView(Guarded, ModelView):
             if count_query is not None:
                 count_query = count_query.filter(clause)
         return query, count_query, joins, count_joins
+
+    def _apply_filters(self, query, count_query, joins, count_joins, filters):
+        """Filters "own column = the chosen value" (a kind, a channel, a person) are
+        counted through the column's index; then, on SQLite, which keeps no statistics
+        of values, the page is read by the count: a common value (the count reached
+        its cap) walks the list order's index, skipping other rows; a rare one reads its
+        few rows by their ids, then sorts them. Before, a common value made SQLite
+        fetch and sort every match (a second for an agent's calls), and a rare one walk
+        the whole order's index (3 s on two million calls). PostgreSQL plans both from
+        its statistics."""
+        if count_query is None or current_app.config["STOCK_LISTS"]:
+            return super()._apply_filters(query, count_query, joins, count_joins, filters)
+        equalities, others = [], []
+        for idx, name, value in filters:
+            clause = self._equality(self._filters[idx], value)
+            if clause is None:
+                others.append((idx, name, value))
+            else:
+                equalities.append(clause)
+        query, count_query, joins, count_joins = super()._apply_filters(
+            query, count_query, joins, count_joins, others)
+        if not equalities:
+            return query, count_query, joins, count_joins
+        terms = (choice_term(clause.left) for clause in equalities)
+        indexed = [*equalities, *(term for term in terms if term is not None)]
+        count_query = count_query.filter(*indexed)
+        if db.engine.dialect.name != "sqlite":
+            return query.filter(*indexed), count_query, joins, count_joins
+        # likely(): "most rows match", so SQLite prefers the order's index for the page.
+        query = query.filter(*(func.likely(clause) for clause in equalities))
+        if not isinstance(count_query.scalar(), AtLeast):
+            pk = self.model.__mapper__.primary_key[0]
+            ids = count_query.with_entities(pk)
+            if not self.in_trash() and self.soft_deletes:
+                ids = ids.filter(self.model.deleted_at.is_(None))  # the partial indexes'
+            query = query.filter(pk.in_(ids.statement))
+        return query, count_query, joins, count_joins
+
+    def _equality(self, flt, value):
+        """The filter's condition if it is "own column = value" (or "in values"), else
+        None."""
+        if not isinstance(flt, sqla_filters.BaseSQLAFilter) or self._filter_joins.get(
+                flt.key_name or flt.column):
+            return None
+        clause = flt.apply(select(self.model), flt.clean(value)).whereclause
+        if (isinstance(clause, BinaryExpression)
+                and clause.operator in (operators.eq, operators.in_op)
+                and isinstance(clause.left, Column)
+                and clause.left.table is self.model.__table__):
+            return clause
+        return None
 
     def _apply_pagination(self, query, page, page_size):
         page_size = self.page_size if page_size is None else page_size
