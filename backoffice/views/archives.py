@@ -46,6 +46,7 @@ from .common import (
     SearchLoader,
     advisor_options,
     agent_options,
+    among,
     duplicate_error,
     editing_id,
     existing_record,
@@ -274,17 +275,15 @@ class CustomerAdmin(FreshFilterOptions, SecureModelView):
         ),
         OptionFilter(
             Customer.id, _l("Vehicle type"), VEHICLE_KINDS,
-            lambda kind: Customer.id.in_(
-                select(Vehicle.customer_id).where(Vehicle.vehicle_kind == kind)
+            lambda kind: among(
+                Customer.id, select(Vehicle.customer_id).where(Vehicle.vehicle_kind == kind)
             ),
         ),
         OptionFilter(
             Customer.id, _l("Next maintenance"), MAINTENANCE_DUE,
-            lambda value: Customer.id.in_(
-                select(Vehicle.customer_id).where(
-                    _maintenance_due_clause(Vehicle.next_maintenance_date)(value)
-                )
-            ),
+            lambda value: among(Customer.id, select(Vehicle.customer_id).where(
+                _maintenance_due_clause(Vehicle.next_maintenance_date)(value)
+            )),
         ),
         CUSTOMER_ARCHIVE_FILTER,
         filters.FilterEqual(
@@ -545,7 +544,7 @@ class VehicleAdmin(FreshFilterOptions, SecureModelView):
         filters.FilterEqual(Vehicle.brand, _l("Brand")),
         OptionFilter(
             Vehicle.customer_id, _l("Follow-up agent"), agent_options,
-            lambda agent: Vehicle.customer_id.in_(_customers_of(agent)),
+            lambda agent: among(Vehicle.customer_id, _customers_of(agent)),
         ),
     )
 
@@ -613,7 +612,7 @@ VISIT_ARCHIVE_FILTER = OptionFilter(
 )
 VISIT_AGENT_FILTER = OptionFilter(
     Visit.customer_id, _l("Follow-up agent"), agent_options,
-    lambda agent: Visit.customer_id.in_(_customers_of(agent)),
+    lambda agent: among(Visit.customer_id, _customers_of(agent)),
 )
 
 
@@ -723,8 +722,8 @@ class VisitAdmin(FreshFilterOptions, SecureModelView):
         VISIT_AGENT_FILTER,
         OptionFilter(
             Visit.vehicle_id, _l("Vehicle type"), VEHICLE_KINDS,
-            lambda kind: Visit.vehicle_id.in_(
-                select(Vehicle.id).where(Vehicle.vehicle_kind == kind)
+            lambda kind: among(
+                Visit.vehicle_id, select(Vehicle.id).where(Vehicle.vehicle_kind == kind)
             ),
         ),
     )

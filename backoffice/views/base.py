@@ -606,25 +606,31 @@ class SecureModelView(Guarded, ModelView):
         return query, count_query, joins, count_joins
 
     def _apply_filters(self, query, count_query, joins, count_joins, filters):
-        """Filters "own column = the chosen value" (a kind, a channel, a person) are
-        counted through the column's index; then, on SQLite, which keeps no statistics
-        of values, the page is read by the count: a common value (the count reached
-        its cap) walks the list order's index, skipping other rows; a rare one reads its
-        few rows by their ids, then sorts them. Before, a common value made SQLite
-        fetch and sort every match (a second for an agent's calls), and a rare one walk
-        the whole order's index (3 s on two million calls). PostgreSQL plans both from
-        its statistics."""
+        """Each filter's condition is made once (some ask the database first), for the
+        page and its count. Those "own column = the chosen value" (a kind, a channel, a
+        person) are counted through the column's index; then, on SQLite, which keeps
+        no statistics of values, the page is read by the count: a common value (the
+        count reached its cap) walks the list order's index, skipping other rows; a
+        rare one reads its few rows by their ids, then sorts them. Before, a common
+        value made SQLite fetch and sort every match (a second for an agent's calls),
+        and a rare one walk the whole order's index (3 s on two million calls).
+        PostgreSQL plans both from its statistics."""
         if count_query is None or current_app.config["STOCK_LISTS"]:
             return super()._apply_filters(query, count_query, joins, count_joins, filters)
-        equalities, others = [], []
+        joined, conditions = [], []
         for idx, name, value in filters:
-            clause = self._equality(self._filters[idx], value)
-            if clause is None:
-                others.append((idx, name, value))
+            flt = self._filters[idx]
+            if not isinstance(flt, sqla_filters.BaseSQLAFilter) or self._filter_joins.get(
+                    flt.key_name or flt.column):
+                joined.append((idx, name, value))  # Flask-Admin joins the other table
             else:
-                equalities.append(clause)
+                conditions.append(flt.apply(select(self.model), flt.clean(value)).whereclause)
+        conditions = [clause for clause in conditions if clause is not None]
         query, count_query, joins, count_joins = super()._apply_filters(
-            query, count_query, joins, count_joins, others)
+            query, count_query, joins, count_joins, joined)
+        equalities = [clause for clause in conditions if self._own_value(clause)]
+        others = [clause for clause in conditions if not self._own_value(clause)]
+        query, count_query = query.filter(*others), count_query.filter(*others)
         if not equalities:
             return query, count_query, joins, count_joins
         terms = (choice_term(clause.left) for clause in equalities)
@@ -642,19 +648,12 @@ class SecureModelView(Guarded, ModelView):
             query = query.filter(pk.in_(ids.statement))
         return query, count_query, joins, count_joins
 
-    def _equality(self, flt, value):
-        """The filter's condition if it is "own column = value" (or "in values"), else
-        None."""
-        if not isinstance(flt, sqla_filters.BaseSQLAFilter) or self._filter_joins.get(
-                flt.key_name or flt.column):
-            return None
-        clause = flt.apply(select(self.model), flt.clean(value)).whereclause
-        if (isinstance(clause, BinaryExpression)
+    def _own_value(self, clause) -> bool:
+        """Is the condition "own column = value" (or "in values")?"""
+        return (isinstance(clause, BinaryExpression)
                 and clause.operator in (operators.eq, operators.in_op)
                 and isinstance(clause.left, Column)
-                and clause.left.table is self.model.__table__):
-            return clause
-        return None
+                and clause.left.table is self.model.__table__)
 
     def _apply_pagination(self, query, page, page_size):
         page_size = self.page_size if page_size is None else page_size
