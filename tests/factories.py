@@ -473,3 +473,14 @@ def pdf_text(pdf: bytes) -> str:
     from pypdf import PdfReader
 
     return "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def list_url(view_class, *filtered, **args) -> str:
+    """A list's URL with its filters set (and sort, page... in `args`), as the screens
+    link to it."""
+    from flask import current_app
+
+    from backoffice.views.base import screen
+
+    with current_app.test_request_context():
+        return screen(view_class).list_url(*filtered, **args)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import url_for
 from flask_admin.contrib.sqla import filters as sqla_filters
 from openpyxl import load_workbook
 from sqlalchemy import event, func, select, text
@@ -42,7 +42,15 @@ from backoffice.views.base import SecureModelView
 from backoffice.views.common import OptionFilter
 from backoffice.views.followups import CALL_AGENT_FILTER, CALL_KIND_FILTER, FollowUpCallAdmin
 
-from .factories import SAMPLES, make_call, make_customer, make_user, make_vehicle, make_visit
+from .factories import (
+    SAMPLES,
+    list_url,
+    make_call,
+    make_customer,
+    make_user,
+    make_vehicle,
+    make_visit,
+)
 from .test_permissions import SCREENS
 
 # Tables that grow with the years (scale.SCALES and what each visit adds); a screen on
@@ -158,14 +166,6 @@ def sqlite_work():
         event.remove(db.engine, "before_cursor_execute", count)
 
 
-def _calls_list(flt, value: str, sort: str | None) -> str:
-    with current_app.test_request_context():
-        view = base.screen(FollowUpCallAdmin)
-        args = {} if sort is None else {"sort": view.column_sortable_list.index(sort),
-                                        "desc": 1}
-        return view.list_url((flt, value), **args)
-
-
 def _first_calls(agent, count: int) -> None:
     """`count` more first calls of the agent, made a minute apart, due a day apart (in
     one insert)."""
@@ -222,7 +222,9 @@ def test_a_filter_on_a_value_reads_as_few_rows_for_many_calls_as_for_few(
                               FollowUpCall.agent_id == agent.id),
     }[matching]
     auth.login_as("admin")
-    html = page_as_rows_grow(client, _calls_list(flt, value, sort),
+    ordered = {} if sort is None else {
+        "sort": FollowUpCallAdmin.column_sortable_list.index(sort), "desc": 1}
+    html = page_as_rows_grow(client, list_url(FollowUpCallAdmin, (flt, value), **ordered),
                              lambda count: _first_calls(agent, count))
     order = {None: FollowUpCall.id.desc(), "called_at": FollowUpCall.called_at.desc(),
              "due_by": FollowUpCall.due_by.desc()}[sort]
@@ -245,10 +247,8 @@ def test_customers_by_archive_status_do_not_read_every_archived_visit(app, clien
                for _ in range(25)]
     regular = on_time[0]  # the first customer: not on the first page
     auth.login_as("admin")
-    with current_app.test_request_context():
-        view = base.screen(CustomerAdmin)
-        urls = {value: view.list_url((CUSTOMER_ARCHIVE_FILTER, value))
-                for value in ("on_time", "late", "open", "overdue")}
+    urls = {value: list_url(CustomerAdmin, (CUSTOMER_ARCHIVE_FILTER, value))
+            for value in ("on_time", "late", "open", "overdue")}
 
     def archived_visits(count: int) -> None:
         db.session.execute(Visit.__table__.insert(), [
@@ -278,9 +278,8 @@ def test_visits_of_an_agents_customers_do_not_list_all_those_customers_first(
     visits[7].customer.agent_id = other.id
     db.session.commit()
     auth.login_as("admin")
-    with current_app.test_request_context():
-        view = base.screen(VisitAdmin)
-        url, few = (view.list_url((VISIT_AGENT_FILTER, str(user.id))) for user in (agent, other))
+    url, few = (list_url(VisitAdmin, (VISIT_AGENT_FILTER, str(user.id)))
+                for user in (agent, other))
 
     def customers(count: int) -> None:
         db.session.execute(Customer.__table__.insert(), [
@@ -339,7 +338,7 @@ def test_only_the_lists_filters_read_the_indexes_of_a_columns_choices(app, clien
         with selects() as sent:
             view_filter = next(f for f in FollowUpCallAdmin.column_filters
                                if getattr(f, "column", None) is getattr(FollowUpCall, flt))
-            client.get(_calls_list(view_filter, value, "called_at"))
+            client.get(list_url(FollowUpCallAdmin, (view_filter, value)))
         assert _choice_indexes_read(sent) == {f"ix_follow_up_call_choice_{flt}"}
 
 

@@ -20,6 +20,7 @@ from backoffice.models import Attendance, Certificate, Employee, Setting, Traini
 from .factories import (
     PNG,
     attend,
+    list_url,
     make_certificate,
     make_employee,
     make_session,
@@ -211,16 +212,6 @@ def test_the_employee_page_shows_the_gaps(client, auth, trainer):
     html = client.get(f"/admin/employee/details/?id={person.id}").get_data(as_text=True)
     table = html.split('id="required-training"')[1].split("</table>")[0]
     assert re.findall(r'data-status="(\w+)"', table) == ["missing", "missing"]
-
-
-def list_url(view_class, *filtered) -> str:
-    """A list's URL with its filters set, as the screens link to it."""
-    from flask import current_app
-
-    from backoffice.views.base import screen
-
-    with current_app.test_request_context():
-        return screen(view_class).list_url(*filtered)
 
 
 def test_training_filter_of_the_employee_list(client, auth, trainer):
