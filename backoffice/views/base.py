@@ -385,6 +385,12 @@ def load_relation(rows: list, relation) -> None:
             set_committed_value(row, prop.key, found.get(getattr(row, key)))
 
 
+def _choice_terms(clauses) -> list:
+    """The terms that let these conditions' columns' choice indexes be used (models)."""
+    terms = (choice_term(clause.left) for clause in clauses)
+    return [term for term in terms if term is not None]
+
+
 # From this offset on, a list page is found by its ids first (_apply_pagination).
 DEFERRED_PAGE_FROM = 1000
 
@@ -633,12 +639,16 @@ class SecureModelView(Guarded, ModelView):
         query, count_query = query.filter(*others), count_query.filter(*others)
         if not equalities:
             return query, count_query, joins, count_joins
-        terms = (choice_term(clause.left) for clause in equalities)
-        indexed = [*equalities, *(term for term in terms if term is not None)]
-        count_query = count_query.filter(*indexed)
         if db.engine.dialect.name != "sqlite":
-            return query.filter(*indexed), count_query, joins, count_joins
-        # likely(): "most rows match", so SQLite prefers the order's index for the page.
+            indexed = [*equalities, *_choice_terms(equalities)]
+            return query.filter(*indexed), count_query.filter(*indexed), joins, count_joins
+        # likely(): "most rows match", so SQLite prefers another index. The count goes
+        # through the rarest value's index alone (of two, SQLite would take either: a
+        # rare type with a common result read every call with that result).
+        rarest = min(equalities, key=self._matches) if len(equalities) > 1 else equalities[0]
+        count_query = count_query.filter(
+            *(clause if clause is rarest else func.likely(clause) for clause in equalities),
+            *_choice_terms([rarest]))
         query = query.filter(*(func.likely(clause) for clause in equalities))
         if not isinstance(count_query.scalar(), AtLeast):
             pk = self.model.__mapper__.primary_key[0]
@@ -647,6 +657,11 @@ class SecureModelView(Guarded, ModelView):
                 ids = ids.filter(self.model.deleted_at.is_(None))  # the partial indexes'
             query = query.filter(pk.in_(ids.statement))
         return query, count_query, joins, count_joins
+
+    def _matches(self, clause) -> int:
+        """The rows matching the condition alone, up to the count's cap, through the
+        column's index."""
+        return self.get_count_query().filter(clause, *_choice_terms([clause])).scalar()
 
     def _own_value(self, clause) -> bool:
         """Is the condition "own column = value" (or "in values")?"""
