@@ -64,7 +64,7 @@ from ..formatting import content_disposition, escape_formula, format_date, forma
 from ..models import SoftDeleteMixin, VersionMixin, choice_term
 from ..permissions import allowed
 from ..security import csp_nonce
-from .common import NumberField, address, as_id, label
+from .common import NumberField, address, as_id, counted_to_cap, label
 
 log = logging.getLogger(__name__)
 
@@ -110,9 +110,7 @@ class CappedCount(Query):
         # Counted once: a page filtered on a column's value asks first (it chooses its
         # plan by the count: SecureModelView._apply_filters), then Flask-Admin does.
         if "_counted" not in self.__dict__:
-            cap = current_app.config["LIST_COUNT_CAP"]
-            capped = self.limit(cap + 1).subquery()
-            found = self.session.scalar(select(func.count()).select_from(capped))
+            cap, found = current_app.config["LIST_COUNT_CAP"], counted_to_cap(self)
             self._counted = AtLeast(cap) if found > cap else found
         return self._counted
 

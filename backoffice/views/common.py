@@ -138,11 +138,16 @@ def among(key, related):
     the page (a type's 100,000 vehicles: 100-200 ms), so each row of the page asks for
     one instead (EXISTS), through the other table's index, and a page of matches is
     found among the first rows in list order."""
-    cap = current_app.config["LIST_COUNT_CAP"]
-    found = db.session.scalar(select(func.count()).select_from(related.limit(cap + 1).subquery()))
-    if found <= cap:
+    if counted_to_cap(related) <= current_app.config["LIST_COUNT_CAP"]:
         return key.in_(related)
     return related.where(related.selected_columns[0] == key).exists()
+
+
+def counted_to_cap(query) -> int:
+    """The rows of a query or select, counted up to one more than LIST_COUNT_CAP: it
+    reads at most that many index entries, not the whole table."""
+    capped = query.limit(current_app.config["LIST_COUNT_CAP"] + 1).subquery()
+    return db.session.scalar(select(func.count()).select_from(capped))
 
 
 def fresh_options(options):
