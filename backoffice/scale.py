@@ -4,16 +4,17 @@
 1,000,000 visits, 2,000,000 follow-up calls, 50,000 complaints, 20,000 safety
 inspections and 500 employees. Rows go in with bulk INSERTs in batches (the ORM would
 take hours), so the values the models keep in step themselves — reversed mobiles and
-plates for suffix search, archive due days, call windows — are computed here the same
-way. Every value is valid (mobiles, plates, VINs with their check digit), repeatable
-(a fixed random seed) and plausible (visits spread over five years, most calls made
-on time, most complaints closed). One audit row per table records the bulk write.
+plates for suffix search, archive due days, call windows, a vehicle's mileage and next
+maintenance from its newest visits — are computed here the same way. Every value is
+valid (mobiles, plates, VINs with their check digit), repeatable (a fixed random seed)
+and plausible (visits spread over five years, most calls made on time, most complaints
+closed). One audit row per table records the bulk write.
 """
 import random
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import column, func, insert, select, text
+from sqlalchemy import bindparam, column, func, insert, select, text
 from sqlalchemy import table as table_clause
 
 from . import clock, rules, safety, settings
@@ -95,6 +96,7 @@ def seed(scale: str = "large", progress: Callable[[str, int, int], None] | None 
         "safety_inspection": run.inspections(),
         "employee": run.employees(),
     }
+    run.vehicles_as_visited()
     for index in indexes:
         report(f"index {index.name}", 1, 1)
         index.create(connection)
@@ -223,6 +225,9 @@ class _Run:
         span = (self.today - self.first_day).days
         kinds, weights = list(KIND_WEIGHTS), list(KIND_WEIGHTS.values())
         self.visit_rows: list[tuple[int, int, date, bool]] = []  # for the calls
+        # vehicle index -> [mileage, next maintenance date, km]: what its newest visits
+        # leave on it (Visit.record_on_vehicle)
+        self.as_visited: dict[int, list] = {}
 
         def row(n: int) -> dict:
             vehicle = n % vehicles
@@ -240,6 +245,13 @@ class _Run:
             mileage = 3_000 + round_ * 9_000 + rng.randint(0, 4_000)
             visit_id = self._next_visit + n
             self.visit_rows.append((visit_id, vehicle, done.date(), finished))
+            next_date, next_km = (rules.add_months(day, 6), mileage + 5_000) if (
+                kind == "maintenance") else (None, None)
+            # A vehicle's visits come in date order, its mileage growing.
+            now = self.as_visited.setdefault(vehicle, [None, None, None])
+            now[0] = mileage
+            if next_date:
+                now[1:] = next_date, next_km
             return {
                 "vehicle_id": self.first_vehicle + vehicle,
                 "customer_id": self.owner_of[vehicle], "kind": kind, "visited_at": at,
@@ -248,15 +260,29 @@ class _Run:
                 "completed_at": done if finished else None,
                 "maintenance_interval_months": 6 if kind == "maintenance" else None,
                 "maintenance_interval_km": 5_000 if kind == "maintenance" else None,
-                "next_maintenance_date": rules.add_months(day, 6) if kind == "maintenance"
-                else None,
-                "next_maintenance_km": mileage + 5_000 if kind == "maintenance" else None,
+                "next_maintenance_date": next_date, "next_maintenance_km": next_km,
                 "archive_due_on": due, "archived_at": archived,
                 "archived_on": clock.local_date(archived) if archived else None,
             }
 
         self._next_visit = self._next_id(Visit)
         return self._insert(Visit, row, total)
+
+    def vehicles_as_visited(self) -> None:
+        """Each vehicle's mileage and next maintenance, from its newest visits, as the
+        visits' screens carry them onto it."""
+        table = Vehicle.__table__
+        update = table.update().where(table.c.id == bindparam("vehicle")).values(
+            current_mileage=bindparam("mileage"),
+            next_maintenance_date=bindparam("next_date"),
+            next_maintenance_km=bindparam("next_km"))
+        rows = [{"vehicle": self.first_vehicle + vehicle, "mileage": mileage,
+                 "next_date": next_date, "next_km": next_km}
+                for vehicle, (mileage, next_date, next_km) in self.as_visited.items()]
+        connection = db.session.connection()  # Core: the vehicles' bulk audit row covers it
+        for first in range(0, len(rows), BATCH):
+            connection.execute(update, rows[first:first + BATCH])
+            self.report("vehicle (as visited)", min(first + BATCH, len(rows)), len(rows))
 
     def calls(self) -> int:
         """The first and the second call of each visit: made on time mostly, the
