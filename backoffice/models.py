@@ -208,6 +208,7 @@ class AuditLog(db.Model):
     __tablename__ = "audit_log"
     __table_args__ = (
         Index("ix_audit_log_model_record", "model", "record_id"),
+        Index("ix_audit_log_record_id", "record_id"),  # its filter, without the type
         Index("ix_audit_log_username_at", "username", "at"),
     )
 
@@ -342,6 +343,7 @@ class Visit(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
     __tablename__ = "visit"
     __table_args__ = (Index("ix_visit_archive_open", "archived_at", "archive_due_on"),
                       live_index("ix_visit_live_visited_at", "visited_at"),
+                      live_index("ix_visit_live_archive_due_on", "archive_due_on"),
                       choice_index("visit", "kind"))
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -240,8 +240,7 @@ def pages(env: dict) -> list[tuple[str, str, str]]:
         export = calls.list_url((called_on, f"{since} to {since.replace(day=9)}")).replace(
             "/admin/follow_up_call/", "/admin/follow_up_call/export/xlsx/")
         due = calls.list_url((CALL_STATE_FILTER, "due"))
-        rare = calls.list_url((CALL_KIND_FILTER, rare_kind), desc=1,
-                              sort=calls.column_sortable_list.index("called_at"))
+        rare = calls.list_url((CALL_KIND_FILTER, rare_kind), sort="called_at", desc=1)
     path = urllib.parse.quote
     measured = [
         ("list", "Calls, first page (2M rows)", "/admin/follow_up_call/"),

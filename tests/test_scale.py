@@ -36,6 +36,7 @@ from backoffice.views.archives import (
     CUSTOMER_ARCHIVE_FILTER,
     VISIT_AGENT_FILTER,
     CustomerAdmin,
+    VehicleAdmin,
     VisitAdmin,
 )
 from backoffice.views.base import SecureModelView
@@ -230,8 +231,7 @@ def test_a_filter_on_a_value_reads_as_few_rows_for_many_calls_as_for_few(
         "complaint calls answered": ([complaints, answered], FollowUpCall.kind == "complaint"),
     }[matching]
     auth.login_as("admin")
-    ordered = {} if sort is None else {
-        "sort": FollowUpCallAdmin.column_sortable_list.index(sort), "desc": 1}
+    ordered = {} if sort is None else {"sort": sort, "desc": 1}
     html = page_as_rows_grow(client, list_url(FollowUpCallAdmin, *filtered, **ordered),
                              lambda count: _first_calls(agent, count))
     order = {None: FollowUpCall.id.desc(), "called_at": FollowUpCall.called_at.desc(),
@@ -240,6 +240,35 @@ def test_a_filter_on_a_value_reads_as_few_rows_for_many_calls_as_for_few(
         select(FollowUpCall.id).where(condition).order_by(order).limit(20)).all()
     assert _listed(html) == expected
     assert not matching.startswith("complaint calls") or sorted(expected) == rare
+
+
+@pytest.mark.parametrize("sort", ["plate_number", None])
+def test_a_filter_on_a_range_reads_as_few_rows_for_many_vehicles_as_for_few(
+        app, client, auth, sort):
+    """Vehicles overdue for maintenance (dates before today), by plate or newest first:
+    when few are, they are read through the dates' index, not found by walking every
+    vehicle in list order (160 ms on 250,000 vehicles when none is)."""
+    app.config["LIST_COUNT_CAP"] = 10
+    today = clock.today()
+    overdue = [make_vehicle(plate_number=f"粤B9{n:04d}",
+                            next_maintenance_date=today - timedelta(days=9)).id
+               for n in range(2)]
+    owner = make_customer()
+
+    def vehicles_due_later(count: int) -> None:
+        start = db.session.scalar(select(func.count(Vehicle.id)))
+        db.session.execute(Vehicle.__table__.insert(), [
+            {"customer_id": owner.id, "plate_number": f"粤A{start + n:05d}",
+             "plate_reversed": f"粤A{start + n:05d}"[::-1],
+             "next_maintenance_date": today + timedelta(days=90)} for n in range(count)])
+        db.session.commit()
+
+    auth.login_as("admin")
+    ordered = {} if sort is None else {"sort": sort}
+    due = (_column_filter(VehicleAdmin, Vehicle.next_maintenance_date), "overdue")
+    html = page_as_rows_grow(client, list_url(VehicleAdmin, due, **ordered),
+                             vehicles_due_later)
+    assert _listed(html) == (overdue if sort else overdue[::-1])
 
 
 def test_customers_by_archive_status_do_not_read_every_archived_visit(app, client, auth):
@@ -531,19 +560,16 @@ def test_exports_stream(app, client, auth, kind):
 
 # -- indexes -------------------------------------------------------------------------------------
 
-def _indexed(column: sa.Column, alongside: set) -> bool:
-    """An index, unique constraint or the primary key starts with the column, or with
-    columns the same list filters on and then the column."""
+def _indexed(column: sa.Column) -> bool:
+    """An index, unique constraint or the primary key starts with the column: one after
+    another column serves a list only when that one is filtered too, and a sort or a
+    filter is also used alone (visits sorted by archive due day read a million rows)."""
     table = column.table
     keys = [list(index.columns) for index in table.indexes]
     keys += [list(c.columns) for c in table.constraints
              if isinstance(c, sa.UniqueConstraint | sa.PrimaryKeyConstraint)]
     keys += [[c] for c in table.columns if c.unique]
-    for key in keys:
-        names = [c.name for c in key]
-        if column.name in names and set(names[:names.index(column.name)]) <= alongside:
-            return True
-    return False
+    return any(key[0].name == column.name for key in keys)
 
 
 def _columns_used(view: SecureModelView):
@@ -586,14 +612,12 @@ def test_every_sorted_filtered_or_searched_column_of_a_big_table_is_indexed(
         return
     assert view.search_clause is not None or not view.column_searchable_list, (
         f"{endpoint} searches a big table with LIKE: give it a search_clause (search.py)")
-    alongside = {flt.column.name for flt in view.column_filters or ()
-                 if not isinstance(flt, str) and _column(flt.column) is not None}
     missing = []
     for what, attribute in _columns_used(view):
         column = _column(attribute)
         if column is None or column.table.name not in BIG_TABLES:
             continue  # a relation, or another (small) table's column
-        if not _indexed(column, set() if what == "filtered by value" else alongside):
+        if not _indexed(column):
             missing.append(f"{what} {column.table.name}.{column.name}")
     assert not missing, f"{endpoint}: no index for " + ", ".join(missing)
 
@@ -633,6 +657,18 @@ def test_the_scale_data_is_valid_and_complete(app, runner):
     visit = db.session.scalars(select(Visit).order_by(Visit.id.desc()).limit(1)).one()
     assert visit.customer_id == visit.vehicle.customer_id
     assert visit.archive_due_on == rules.archive_due(visit.visited_at.date())
+    # Each vehicle as its visits left it (Visit.record_on_vehicle): the maintenance
+    # queues (next maintenance overdue, this week) have vehicles in them.
+    for vehicle in db.session.scalars(select(Vehicle).order_by(Vehicle.id.desc()).limit(100)):
+        visits = db.session.scalars(select(Visit).where(Visit.vehicle_id == vehicle.id)
+                                    .order_by(Visit.visited_at)).all()
+        maintained = [v for v in visits if v.next_maintenance_date] or [None]
+        assert vehicle.current_mileage == visits[-1].mileage
+        assert vehicle.next_maintenance_date == getattr(
+            maintained[-1], "next_maintenance_date", None)
+        assert vehicle.next_maintenance_km == getattr(maintained[-1], "next_maintenance_km", None)
+    overdue = select(func.count()).where(Vehicle.next_maintenance_date < clock.today())
+    assert 0 < db.session.scalar(overdue) < sizes["vehicles"]
     audited = db.session.scalar(select(AuditLog).where(AuditLog.model == "follow_up_call",
                                                        AuditLog.record_id == "*"))
     assert audited.changes == {"bulk_rows": sizes["calls"]}
