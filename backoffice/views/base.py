@@ -622,11 +622,12 @@ class SecureModelView(Guarded, ModelView):
         kind, a channel, a person) or a range (due this week, before a day), are counted
         through the column's index; then, on SQLite, which keeps no statistics of
         values, the page is read by the count: a common value (the count reached its
-        cap) walks the list order's index, skipping other rows; a rare value or range
-        reads its few rows by their ids, then sorts them. Before, a common value made
-        SQLite fetch and sort every match (a second for an agent's calls), and a rare
-        one walk the whole order's index (3 s on two million calls; vehicles due this
-        week, by plate, 160 ms). PostgreSQL plans both from its statistics."""
+        cap) walks the list order's index, skipping other rows; a rare value's few rows
+        are read by their ids, then sorted; a rare range's through its index. Before, a
+        common value made SQLite fetch and sort every match (a second for an agent's
+        calls), and a rare one walk the whole order's index (3 s on two million calls;
+        vehicles overdue, by plate, when none was: 160 ms). PostgreSQL plans both from
+        its statistics."""
         if count_query is None or current_app.config["STOCK_LISTS"]:
             return super()._apply_filters(query, count_query, joins, count_joins, filters)
         joined, conditions = [], []
@@ -665,17 +666,16 @@ class SecureModelView(Guarded, ModelView):
             # order skipping rows could read most of the table before the first match.
             return (query.filter(*(func.likely(clause) for clause in values), *ranges),
                     count_query, joins, count_joins)
-        others = [func.likely(clause) for clause in counted if clause is not rarest]
-        if rarest in ranges:
+        rest = [func.likely(clause) for clause in counted if clause is not rarest]
+        if self._own(rarest, _RANGE):
             # unlikely(): "few rows match", so SQLite reads them through the range's
             # index (in the list's order, when the range is of the order's column).
-            return (query.filter(func.unlikely(rarest), *others),
-                    count_query, joins, count_joins)
+            return query.filter(func.unlikely(rarest), *rest), count_query, joins, count_joins
         pk = self.model.__mapper__.primary_key[0]
         ids = count_query.with_entities(pk)
         if not self.in_trash() and self.soft_deletes:
             ids = ids.filter(self.model.deleted_at.is_(None))  # the partial indexes'
-        query = query.filter(func.likely(rarest), *others, pk.in_(ids.statement))
+        query = query.filter(func.likely(rarest), *rest, pk.in_(ids.statement))
         return query, count_query, joins, count_joins
 
     def _matches(self, clause) -> int:
