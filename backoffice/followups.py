@@ -227,6 +227,9 @@ def call_state(call: FollowUpCall, today: date) -> str:
 
 
 _PLANNED = CALL.status == "planned"
+# A made call has its time (said, so that the made calls' index by call time is read:
+# models.FollowUpCall).
+_MADE = and_(CALL.status == "made", CALL.called_at.is_not(None))
 # Each state's SQL condition, made for the day asked (only the one asked: a list page
 # asks on every request).
 _STATE_CLAUSES = {
@@ -239,9 +242,9 @@ _STATE_CLAUSES = {
                               func.coalesce(CALL.due_by, today) >= today),
     "late": lambda today: and_(_PLANNED, CALL.due_by < today),
     "made_on_time": lambda today: and_(
-        CALL.status == "made", or_(CALL.due_by.is_(None), CALL.called_on <= CALL.due_by)
+        _MADE, or_(CALL.due_by.is_(None), CALL.called_on <= CALL.due_by)
     ),
-    "made_late": lambda today: and_(CALL.status == "made", CALL.called_on > CALL.due_by),
+    "made_late": lambda today: and_(_MADE, CALL.called_on > CALL.due_by),
     "closed": lambda today: CALL.status == "closed",
 }
 

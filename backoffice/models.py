@@ -163,6 +163,10 @@ def live_index(name: str, *columns: str) -> Index:
                  postgresql_include=include)
 
 
+# The calls made (and not deleted): their call time is set.
+MADE = text("deleted_at IS NULL AND called_at IS NOT NULL")
+
+
 class User(UserMixin, TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
     __tablename__ = "user_account"
     __audit_redacted__ = frozenset({"password_hash"})
@@ -542,6 +546,12 @@ class FollowUpCall(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
                    "agent_id"),
         live_index("ix_follow_up_call_live_id", "id"),
         live_index("ix_follow_up_call_live_called_at", "called_at"),
+        # The made calls by call time, with what "made on time / late" compares: a page
+        # of those states sorted by call time read in index order, its count from the
+        # index alone (else every made call was read and sorted: 2.5 s). Only for
+        # queries that say `called_at IS NOT NULL` (followups._MADE): others keep theirs.
+        Index("ix_follow_up_call_made_called_at", "status", "called_at", "called_on", "due_by",
+              sqlite_where=MADE, postgresql_where=MADE),
         choice_index("follow_up_call", "kind"),
         choice_index("follow_up_call", "direction"),
         choice_index("follow_up_call", "reached"),
