@@ -654,28 +654,34 @@ class SecureModelView(Guarded, ModelView):
             return query.filter(*indexed), count_query.filter(*indexed), joins, count_joins
         # likely(): "most rows match", so SQLite prefers another index. The count goes
         # through the rarest condition's index alone (of two, SQLite would take either:
-        # a rare type with a common result read every call with that result).
+        # a rare type with a common result read every call with that result), or
+        # through the other filters' own indexes when they match fewer (first calls
+        # due now: not every first call read to find the few due).
         counted = [*values, *ranges]
-        rarest = min(counted, key=self._matches) if len(counted) > 1 else counted[0]
+        found = {id(clause): self._matches(clause) for clause in counted
+                 } if len(counted) > 1 or others else {}
+        rarest = min(counted, key=lambda clause: found[id(clause)]) if found else counted[0]
+        if others and self.get_count_query().filter(*others).scalar() <= found[id(rarest)]:
+            rarest = None
         count_query = count_query.filter(
             *(clause if clause is rarest else func.likely(clause) for clause in counted),
-            *_choice_terms([rarest]))
+            *_choice_terms([rarest] if rarest is not None else []))
         if isinstance(count_query.scalar(), AtLeast):
             # Many rows: the page in list order. Not a range: its dates go with the
             # ids' order (the oldest vehicles are due first), so walking the list's
             # order skipping rows could read most of the table before the first match.
             return (query.filter(*(func.likely(clause) for clause in values), *ranges),
                     count_query, joins, count_joins)
-        rest = [func.likely(clause) for clause in counted if clause is not rarest]
-        if self._own(rarest, _RANGE):
+        if rarest is not None and self._own(rarest, _RANGE):
             # unlikely(): "few rows match", so SQLite reads them through the range's
             # index (in the list's order, when the range is of the order's column).
+            rest = [func.likely(clause) for clause in counted if clause is not rarest]
             return query.filter(func.unlikely(rarest), *rest), count_query, joins, count_joins
         pk = self.model.__mapper__.primary_key[0]
         ids = count_query.with_entities(pk)
         if not self.in_trash() and self.soft_deletes:
             ids = ids.filter(self.model.deleted_at.is_(None))  # the partial indexes'
-        query = query.filter(func.likely(rarest), *rest, pk.in_(ids.statement))
+        query = query.filter(*(func.likely(clause) for clause in counted), pk.in_(ids.statement))
         return query, count_query, joins, count_joins
 
     def _matches(self, clause) -> int:
