@@ -164,7 +164,7 @@ def live_index(name: str, *columns: str) -> Index:
 
 
 # The calls made (and not deleted): their call time is set.
-MADE = text("deleted_at IS NULL AND called_at IS NOT NULL")
+_MADE_CALLS = text("deleted_at IS NULL AND called_at IS NOT NULL")
 
 
 class User(UserMixin, TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
@@ -551,7 +551,7 @@ class FollowUpCall(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
         # index alone (else every made call was read and sorted: 2.5 s). Only for
         # queries that say `called_at IS NOT NULL` (followups._MADE): others keep theirs.
         Index("ix_follow_up_call_made_called_at", "status", "called_at", "called_on", "due_by",
-              sqlite_where=MADE, postgresql_where=MADE),
+              sqlite_where=_MADE_CALLS, postgresql_where=_MADE_CALLS),
         choice_index("follow_up_call", "kind"),
         choice_index("follow_up_call", "direction"),
         choice_index("follow_up_call", "reached"),
