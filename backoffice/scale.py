@@ -2,10 +2,11 @@
 
 `flask --app app seed-demo --scale large` writes 200,000 customers, 250,000 vehicles,
 1,000,000 visits, 2,000,000 follow-up calls, 50,000 complaints, 20,000 safety
-inspections and 500 employees. Rows go in with bulk INSERTs in batches (the ORM would
-take hours), so the values the models keep in step themselves — reversed mobiles and
-plates for suffix search, archive due days, call windows, a vehicle's mileage and next
-maintenance from its newest visits — are computed here the same way. Every value is
+inspections and 500 employees with five years of training and their certificates. Rows
+go in with bulk INSERTs in batches (the ORM would take hours), so the values the models
+keep in step themselves — reversed mobiles and plates for suffix search, archive due
+days, call windows, a vehicle's mileage and next maintenance from its newest visits,
+certificates' review and expiry days — are computed here the same way. Every value is
 valid (mobiles, plates, VINs with their check digit), repeatable (a fixed random seed)
 and plausible (visits spread over five years, most calls made on time, most complaints
 closed). One audit row per table records the bulk write.
@@ -13,11 +14,12 @@ closed). One audit row per table records the bulk write.
 import random
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from sqlalchemy import bindparam, column, func, insert, select, text
 from sqlalchemy import table as table_clause
 
-from . import clock, rules, safety, settings
+from . import clock, rules, safety, settings, training
 from .demo import (
     COLOURS,
     DISTRICTS,
@@ -33,7 +35,9 @@ from .demo import (
 )
 from .extensions import db
 from .models import (
+    Attendance,
     AuditLog,
+    Certificate,
     Complaint,
     Customer,
     Employee,
@@ -41,6 +45,8 @@ from .models import (
     InspectionAnswer,
     InspectionTemplate,
     SafetyInspection,
+    TrainingRequirement,
+    TrainingSession,
     Vehicle,
     Visit,
 )
@@ -96,6 +102,7 @@ def seed(scale: str = "large", progress: Callable[[str, int, int], None] | None 
         "safety_inspection": run.inspections(),
         "employee": run.employees(),
     }
+    counts |= run.training()
     run.vehicles_as_visited()
     for index in indexes:
         report(f"index {index.name}", 1, 1)
@@ -395,6 +402,107 @@ class _Run:
             }
 
         return self._insert(Employee, row, self.sizes["employees"])
+
+    # -- training ----------------------------------------------------------------------------
+
+    def training(self) -> dict[str, int]:
+        """The employees' years of training, as a trainer would have kept them: the
+        demo's requirements by position; an onboarding class a few days after each
+        month's hires; the yearly safety training in two runs a year (each employee
+        keeps to one, and now and then misses it: lapsed); each position's required
+        course once a year; scores against the pass mark (a few fail). Special
+        operations certificates for those with a trade (reviewed every 3 years, renewed
+        after 6; a few reviews or renewals missed), vocational ones for most mechanics
+        and advisors."""
+        rng, today = self.rng, self.today
+        staff = db.session.execute(
+            select(Employee.id, Employee.hired_on, Employee.position, Employee.trades)
+            .order_by(Employee.id)).all()
+        requirements = [
+            {"position": position, "kind": kind, "title": title, "within_days_of_hire": days,
+             "every_months": months}
+            for position, kind, title, days, months in training._REQUIREMENTS
+        ]
+        sessions, attendance = [], []
+        first_session = self._next_id(TrainingSession)
+
+        def held(title, kind, on, hours, pass_mark, people):
+            session_id = first_session + len(sessions)
+            present = [{"session_id": session_id, "employee_id": person.id,
+                        "hours": Decimal(hours), "score": score,
+                        "passed": training.passed_for(score, pass_mark, True)}
+                       for person in people if person.hired_on <= on
+                       for score in [Decimal(min(100, max(40, round(rng.gauss(86, 8)))))]]
+            if on >= today or not present:
+                return
+            sessions.append({
+                "id": session_id, "title": title, "kind": kind, "method": "classroom",
+                "held_on": on, "hours": Decimal(hours), "trainer": "周培训",
+                "content": f"{title}：理论讲解、案例分析与现场演示", "pass_mark": pass_mark})
+            attendance.extend(present)
+
+        cohorts: dict[date, list] = {}
+        for person in staff:
+            cohorts.setdefault(person.hired_on.replace(day=1), []).append(person)
+        for month, people in sorted(cohorts.items()):
+            held(f"新员工岗前培训（{month:%Y年%m月}入职）", "onboarding",
+                 max(p.hired_on for p in people) + timedelta(days=3), "8", Decimal("60"),
+                 [p for p in people if rng.random() < 0.97])
+        courses = [(position, kind, title or "发动机电控系统故障诊断")
+                   for position, kind, title, _days, _months in training._REQUIREMENTS]
+        for year in range(self.first_day.year, today.year + 1):
+            for run, month in enumerate((3, 9)):
+                held(f"年度安全生产培训（{year}年第{'一二'[run]}期）", "safety",
+                     date(year, month, 15), "4", Decimal("80"),
+                     [p for n, p in enumerate(staff) if n % 2 == run and rng.random() < 0.93])
+            for position, kind, title in courses:
+                held(title, kind, date(year, 6, 10) + timedelta(days=rng.randint(0, 60)),
+                     "6", Decimal("75"),
+                     [p for p in staff if p.position == position and rng.random() < 0.9])
+        count = self._insert(TrainingRequirement, lambda n: requirements[n],
+                             len(requirements))
+        db.session.execute(insert(TrainingSession), sessions)
+        db.session.execute(insert(Attendance), attendance)
+        self.report("attendance", len(attendance), len(attendance))
+        certificates = self.certificates(staff)
+        db.session.execute(insert(Certificate), certificates)
+        return {"training_requirement": count, "training_session": len(sessions),
+                "attendance": len(attendance), "certificate": len(certificates)}
+
+    def certificates(self, staff: list) -> list[dict]:
+        rng, today = self.rng, self.today
+        rows = []
+
+        def certificate(person, kind, issued_on, trade=None, reviewed_on=None):
+            review_due, valid_until = training.fill_certificate_dates(
+                kind, issued_on, reviewed_on, None, None)
+            prefix = "T" if kind == "special_operations" else "ZG"
+            rows.append({
+                "employee_id": person.id, "kind": kind, "trade": trade,
+                "issuer": training._ISSUERS[kind],
+                "number": f"{prefix}4403{issued_on:%Y}{rng.randint(1, 999_999):06d}",
+                "issued_on": issued_on, "reviewed_on": reviewed_on,
+                "review_due": review_due, "valid_until": valid_until})
+            return valid_until
+
+        for person in staff:
+            for trade in person.trades or ():
+                issued = person.hired_on - timedelta(days=rng.randint(0, 1500))
+                while True:
+                    reviewed = rules.add_months(issued, 36) - timedelta(
+                        days=rng.randint(0, 30))
+                    if reviewed > today or rng.random() < 0.05:
+                        reviewed = None  # not yet due, or missed
+                    valid_until = certificate(person, "special_operations", issued, trade,
+                                              reviewed)
+                    if valid_until >= today or rng.random() < 0.04:
+                        break  # still valid, or not renewed
+                    issued = valid_until - timedelta(days=rng.randint(0, 60))
+            if person.position in ("机修工", "服务顾问", "电工") and rng.random() < 0.7:
+                certificate(person, "vocational", min(
+                    person.hired_on + timedelta(days=rng.randint(60, 400)),
+                    today - timedelta(days=1)))
+        return rows
 
 
 def _plate(n: int, new_energy: bool) -> str:

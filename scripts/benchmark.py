@@ -305,7 +305,7 @@ def report(env: dict, app: dict, stock: dict, measured: list, out: Path,
     engine = sa.create_engine(normalized(env["DATABASE_URL"]))
     with engine.connect() as conn:
         tables = ("customer", "vehicle", "visit", "follow_up_call", "complaint",
-                  "safety_inspection", "employee")
+                  "safety_inspection", "employee", "attendance", "certificate")
         sizes = {t: conn.scalar(sa.select(sa.func.count()).select_from(sa.table(t)))
                  for t in tables}
         backend = f"{engine.dialect.name} {conn.dialect.server_version_info or ''}"

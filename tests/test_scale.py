@@ -20,13 +20,17 @@ from openpyxl import load_workbook
 from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import ColumnProperty
 
-from backoffice import clock, rules, scale, summaries
+from backoffice import clock, rules, scale, summaries, training
 from backoffice.extensions import db
 from backoffice.models import (
+    Attendance,
     AuditLog,
+    Certificate,
     Customer,
+    Employee,
     FollowUpCall,
     SafetyInspection,
+    TrainingSession,
     Vehicle,
     Visit,
 )
@@ -718,6 +722,27 @@ def test_the_scale_data_is_valid_and_complete(app, runner):
         assert vehicle.next_maintenance_km == getattr(maintained[-1], "next_maintenance_km", None)
     overdue = select(func.count()).where(Vehicle.next_maintenance_date < clock.today())
     assert 0 < db.session.scalar(overdue) < sizes["vehicles"]
+    # Years of training as a trainer keeps them: no one attended before being hired;
+    # certificates carry their rules' dates; every trade holder has a certificate of the
+    # trade; the trainer's queues hold some, not everyone.
+    assert count(TrainingSession)
+    assert count(Attendance) > sizes["employees"]
+    assert not db.session.scalar(select(func.count()).select_from(Attendance)
+                                 .join(TrainingSession).join(Employee)
+                                 .where(Employee.hired_on > TrainingSession.held_on))
+    for cert in db.session.scalars(select(Certificate)):
+        assert (cert.review_due, cert.valid_until) == training.fill_certificate_dates(
+            cert.kind, cert.issued_on, cert.reviewed_on, None, None)
+        assert cert.issued_on <= clock.today()
+    assessment = training.assess_all()
+    holders = {e.id for e in assessment.employees if e.trades}
+    assert holders
+    assert all(cell.status != "missing" for e in holders
+               for cell in assessment.trades[e].values())
+    assert {flag.employee.id for flag in assessment.flags()} < holders
+    cells = [c.status for cells in assessment.trainings.values() for c in cells.values()]
+    assert cells.count("valid") > len(cells) / 2
+    assert len(assessment.training_gaps()) < len(assessment.employees)
     audited = db.session.scalar(select(AuditLog).where(AuditLog.model == "follow_up_call",
                                                        AuditLog.record_id == "*"))
     assert audited.changes == {"bulk_rows": sizes["calls"]}
