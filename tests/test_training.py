@@ -736,3 +736,30 @@ def test_seed_training_covers_every_state_once(app, freeze):
     assert assessment.training_due_soon()
     scores = db.session.scalars(select(Attendance.score).where(Attendance.score.is_not(None)))
     assert len(list(scores)) > 100
+
+
+def test_the_staff_assessed_from_rows_finds_what_their_records_give(app, freeze):
+    """assess_all (the home pages, the employee list's training filter) reads rows of the
+    employees' and certificates' columns, not records (which were half of its time):
+    the same cells, flags, reminders and queues as an assessment of the records."""
+    freeze(NOW)
+    training.seed_training()
+    db.session.commit()
+    db.session.expunge_all()
+    rows = training.assess_all(TODAY)
+    assert not [o for o in db.session.identity_map.values()
+                if isinstance(o, Employee | Certificate)]
+    records = training.assess(db.session.scalars(training.active_employees()).all(), TODAY)
+
+    def seen(assessment):
+        return (
+            [e.id for e in assessment.employees], assessment.trainings,
+            {e: {trade: (c.status, c.due_on, c.certificate and c.certificate.id)
+                 for trade, c in cells.items()} for e, cells in assessment.trades.items()},
+            [(f.employee.id, f.employee.name, f.trade, f.reason) for f in assessment.flags()],
+            {key: [c.id for c in certs] for key, certs in assessment.reminders().items()},
+            assessment.training_gaps(), assessment.training_due_soon(),
+        )
+
+    assert seen(rows) == seen(records)
+    assert all(seen(rows)[3:])  # flags, reminders and both queues: none empty
