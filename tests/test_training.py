@@ -744,9 +744,15 @@ def test_the_staff_assessed_from_rows_finds_what_their_records_give(app, freeze)
     the same cells, flags, reminders and queues as an assessment of the records."""
     freeze(NOW)
     training.seed_training()
+    # A trade's only certificate deleted: not counted, the trade's is missing.
+    gone = db.session.execute(
+        select(Certificate.employee_id, Certificate.trade).where(Certificate.trade.is_not(None))
+        .group_by(Certificate.employee_id, Certificate.trade).having(func.count() == 1)).first()
+    db.session.scalars(select(Certificate).filter_by(**gone._asdict())).one().soft_delete(NOW)
     db.session.commit()
     db.session.expunge_all()
     rows = training.assess_all(TODAY)
+    assert rows.trades[gone.employee_id][gone.trade].status == "missing"
     assert not [o for o in db.session.identity_map.values()
                 if isinstance(o, Employee | Certificate)]
     records = training.assess(db.session.scalars(training.active_employees()).all(), TODAY)
