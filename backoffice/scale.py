@@ -474,16 +474,10 @@ class _Run:
         rows = []
 
         def certificate(person, kind, issued_on, trade=None, reviewed_on=None):
-            review_due, valid_until = training.fill_certificate_dates(
-                kind, issued_on, reviewed_on, None, None)
-            prefix = "T" if kind == "special_operations" else "ZG"
-            rows.append({
-                "employee_id": person.id, "kind": kind, "trade": trade,
-                "issuer": training._ISSUERS[kind],
-                "number": f"{prefix}4403{issued_on:%Y}{rng.randint(1, 999_999):06d}",
-                "issued_on": issued_on, "reviewed_on": reviewed_on,
-                "review_due": review_due, "valid_until": valid_until})
-            return valid_until
+            rows.append({"employee_id": person.id} | training.certificate_values(
+                kind, issued_on, trade=trade, reviewed_on=reviewed_on,
+                serial=rng.randint(1, 999_999)))
+            return rows[-1]["valid_until"]
 
         for person in staff:
             for trade in person.trades or ():

@@ -538,16 +538,23 @@ def _seed_sessions(rng, employees, today) -> None:
             db.session.add(_attend(rng, run, person, run.pass_mark))
 
 
-def _certificate(employee, kind, issued_on, *, trade=None, reviewed_on=None, serial=0,
-                 valid_until=None, review_due=None) -> Certificate:
+def certificate_values(kind, issued_on, *, trade=None, reviewed_on=None, serial=0,
+                       valid_until=None, review_due=None) -> dict:
+    """A sample certificate's columns but its employee (demo and scale data): its issuer,
+    number, and the dates the rules give."""
     review_due, valid_until = fill_certificate_dates(kind, issued_on, reviewed_on,
                                                      review_due, valid_until)
     prefix = {"special_operations": "T", "vocational": "ZG", "quality_inspector": "ZJ"}
-    return Certificate(
-        employee=employee, kind=kind, trade=trade, issuer=_ISSUERS.get(kind, "公司"),
-        number=f"{prefix.get(kind, 'Q')}4403{issued_on:%Y}{serial:06d}", issued_on=issued_on,
-        reviewed_on=reviewed_on, review_due=review_due, valid_until=valid_until,
-    )
+    return {
+        "kind": kind, "trade": trade, "issuer": _ISSUERS.get(kind, "公司"),
+        "number": f"{prefix.get(kind, 'Q')}4403{issued_on:%Y}{serial:06d}",
+        "issued_on": issued_on, "reviewed_on": reviewed_on, "review_due": review_due,
+        "valid_until": valid_until,
+    }
+
+
+def _certificate(employee, kind, issued_on, **values) -> Certificate:
+    return Certificate(employee=employee, **certificate_values(kind, issued_on, **values))
 
 
 def _seed_certificates(rng, employees, today) -> None:
