@@ -44,7 +44,7 @@ from backoffice.views.archives import (
     VisitAdmin,
 )
 from backoffice.views.base import SecureModelView
-from backoffice.views.common import OptionFilter
+from backoffice.views.common import OptionFilter, ThroughFilter
 from backoffice.views.followups import (
     CALL_AGENT_FILTER,
     CALL_KIND_FILTER,
@@ -348,6 +348,67 @@ def test_visits_of_an_agents_customers_do_not_list_all_those_customers_first(
     html = page_as_rows_grow(client, url, customers)
     assert _listed(html) == [v.id for v in visits if v.customer.agent_id == agent.id][:20]
     assert _listed(client.get(few).get_data(as_text=True)) == [visits[7].id]
+
+
+def _vehicle_type_filter(view_class):
+    return next(f for f in view_class.column_filters
+                if isinstance(f, ThroughFilter) and not callable(f.options)
+                and "van" in dict(f.options))
+
+
+def test_visits_of_a_vehicle_type_few_of_whose_vehicles_came_are_counted_from_them(
+        app, client, auth):
+    """Visits by vehicle type, when many vehicles are of that type (so each visit of the
+    page asks whether its vehicle is): the count goes from those vehicles to their
+    visits, and when it finds few, the page is read by their ids. Before, the count
+    walked the visits in list order to find its cap's matches (visits of vans: 28 ms on
+    a million visits), and every visit when a type had seldom come in."""
+    app.config["LIST_COUNT_CAP"] = 10
+    buses = [make_vehicle(vehicle_kind="bus") for _ in range(12)]
+    came = [make_visit(buses[n], visited_at=clock.now() - timedelta(days=400 + n)).id
+            for n in (0, 5, 9)]
+    sedan = make_vehicle()
+    auth.login_as("admin")
+    bus_visits = (_vehicle_type_filter(VisitAdmin), "bus")
+    maintenance = (_column_filter(VisitAdmin, Visit.kind), "maintenance")
+
+    def sedan_visits(count: int) -> None:
+        db.session.execute(Visit.__table__.insert(), [
+            {"vehicle_id": sedan.id, "customer_id": sedan.customer_id,
+             "visited_at": clock.now(), "archive_due_on": clock.today()}
+            for _ in range(count)])
+        db.session.commit()
+
+    html = page_as_rows_grow(client, list_url(VisitAdmin, bus_visits), sedan_visits)
+    assert _listed(html) == came
+    assert "(3)" in html
+    # with a filter on the list's own column: the rarer of the two is counted
+    html = client.get(list_url(VisitAdmin, bus_visits, maintenance)).get_data(as_text=True)
+    assert _listed(html) == came
+
+
+def test_customers_by_vehicle_type_are_counted_from_the_vehicles_each_once(
+        app, client, auth):
+    """Customers by vehicle type, many vehicles of it: counted from the vehicles, each
+    customer once however many of them are theirs, and whatever the customers without
+    one (before, the count walked the customers in list order)."""
+    app.config["LIST_COUNT_CAP"] = 10
+    fleet = make_customer()
+    vans = ([make_vehicle(fleet, vehicle_kind="van") for _ in range(6)]
+            + [make_vehicle(vehicle_kind="van") for _ in range(6)])
+    owners = sorted({van.customer_id for van in vans}, reverse=True)
+    auth.login_as("admin")
+
+    def customers(count: int) -> None:
+        db.session.execute(Customer.__table__.insert(),
+                           [{"name": f"客户{n}"} for n in range(count)])
+        db.session.commit()
+
+    html = page_as_rows_grow(
+        client, list_url(CustomerAdmin, (_vehicle_type_filter(CustomerAdmin), "van")),
+        customers)
+    assert _listed(html) == owners
+    assert "(7)" in html
 
 
 @contextmanager

@@ -44,9 +44,9 @@ from .common import (
     Normalized,
     OptionFilter,
     SearchLoader,
+    ThroughFilter,
     advisor_options,
     agent_options,
-    among,
     duplicate_error,
     editing_id,
     existing_record,
@@ -193,6 +193,10 @@ def _with_visits_in(status: str):
     return visits.where(Visit.customer_id == Customer.id).exists()
 
 
+def _customers_of(agent: str):
+    return select(Customer.id).where(Customer.agent_id == int(agent))
+
+
 CUSTOMER_ARCHIVE_FILTER = OptionFilter(Customer.id, _l("Archive status"), ARCHIVE_STATUS,
                                        _with_visits_in)
 
@@ -273,17 +277,15 @@ class CustomerAdmin(FreshFilterOptions, SecureModelView):
         filters.IntEqualFilter(
             Customer.agent_id, _l("Follow-up agent"), options=fresh_options(agent_options)
         ),
-        OptionFilter(
+        ThroughFilter(
             Customer.id, _l("Vehicle type"), VEHICLE_KINDS,
-            lambda kind: among(
-                Customer.id, select(Vehicle.customer_id).where(Vehicle.vehicle_kind == kind)
-            ),
+            lambda kind: select(Vehicle.customer_id).where(Vehicle.vehicle_kind == kind),
         ),
-        OptionFilter(
+        ThroughFilter(
             Customer.id, _l("Next maintenance"), MAINTENANCE_DUE,
-            lambda value: among(Customer.id, select(Vehicle.customer_id).where(
+            lambda value: select(Vehicle.customer_id).where(
                 _maintenance_due_clause(Vehicle.next_maintenance_date)(value)
-            )),
+            ),
         ),
         CUSTOMER_ARCHIVE_FILTER,
         filters.FilterEqual(
@@ -542,10 +544,7 @@ class VehicleAdmin(FreshFilterOptions, SecureModelView):
             lambda value: _maintenance_due_clause(Vehicle.next_maintenance_date)(value),
         ),
         filters.FilterEqual(Vehicle.brand, _l("Brand")),
-        OptionFilter(
-            Vehicle.customer_id, _l("Follow-up agent"), agent_options,
-            lambda agent: among(Vehicle.customer_id, _customers_of(agent)),
-        ),
+        ThroughFilter(Vehicle.customer_id, _l("Follow-up agent"), agent_options, _customers_of),
     )
 
     def create_form(self, obj=None):
@@ -602,17 +601,12 @@ def previous_mileage(visit: Visit) -> int | None:
     return last
 
 
-def _customers_of(agent: str):
-    return select(Customer.id).where(Customer.agent_id == int(agent))
-
-
 VISIT_ARCHIVE_FILTER = OptionFilter(
     Visit.archived_at, _l("Archive status"), ARCHIVE_STATUS,
     lambda status: Visit.archive_status_clause(status, clock.today()),
 )
-VISIT_AGENT_FILTER = OptionFilter(
-    Visit.customer_id, _l("Follow-up agent"), agent_options,
-    lambda agent: among(Visit.customer_id, _customers_of(agent)),
+VISIT_AGENT_FILTER = ThroughFilter(
+    Visit.customer_id, _l("Follow-up agent"), agent_options, _customers_of
 )
 
 
@@ -720,11 +714,9 @@ class VisitAdmin(FreshFilterOptions, SecureModelView):
             Visit.advisor_id, _l("Service advisor"), options=fresh_options(advisor_options)
         ),
         VISIT_AGENT_FILTER,
-        OptionFilter(
+        ThroughFilter(
             Visit.vehicle_id, _l("Vehicle type"), VEHICLE_KINDS,
-            lambda kind: among(
-                Visit.vehicle_id, select(Vehicle.id).where(Vehicle.vehicle_kind == kind)
-            ),
+            lambda kind: select(Vehicle.id).where(Vehicle.vehicle_kind == kind),
         ),
     )
 

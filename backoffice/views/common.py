@@ -131,16 +131,24 @@ class OptionFilter(filters.BaseSQLAFilter):
         return _l("is")
 
 
-def among(key, related):
-    """SQL for a list filter through another table: `key` is one of the values `related`
-    (a one-column select) gives. When those are few (up to LIST_COUNT_CAP, counted
-    through their index), they are listed first; when many, listing them all was most of
-    the page (a type's 100,000 vehicles: 100-200 ms), so each row of the page asks for
-    one instead (EXISTS), through the other table's index, and a page of matches is
-    found among the first rows in list order."""
-    if counted_to_cap(related) <= current_app.config["LIST_COUNT_CAP"]:
-        return key.in_(related)
-    return related.where(related.selected_columns[0] == key).exists()
+class ThroughFilter(OptionFilter):
+    """A list filter through another table: the rows whose `column` is one of the values
+    `related(option)` (a one-column select of the other table) gives. When those are
+    few (up to LIST_COUNT_CAP, counted through their index), they are listed first; when
+    many, listing them all was most of the page (a type's 100,000 vehicles: 100-200 ms),
+    so each row of the page asks for one instead (EXISTS), through the other table's
+    index, and a page of matches is found among the first rows in list order. The
+    list's count then goes the other way (SecureModelView._apply_filters)."""
+
+    def __init__(self, column, name, options, related):
+        super().__init__(column, name, options, self.condition)
+        self.related = related
+
+    def condition(self, value):
+        related = self.related(value)
+        if counted_to_cap(related) <= current_app.config["LIST_COUNT_CAP"]:
+            return self.column.in_(related)
+        return related.where(related.selected_columns[0] == self.column).exists()
 
 
 def counted_to_cap(query) -> int:
