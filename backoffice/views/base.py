@@ -16,6 +16,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     has_request_context,
     redirect,
     render_template_string,
@@ -660,6 +661,8 @@ class SecureModelView(Guarded, ModelView):
             kind.append(clause)
         query = query.filter(*others)
         count_query = self._joined(count_query.filter(*others), through)
+        if ranges:
+            g.range_order = ranges[0].left  # for _apply_sorting
         if not values and not ranges:
             if through and not isinstance(count_query.scalar(), AtLeast):
                 query = self._by_ids(query, count_query)
@@ -696,6 +699,17 @@ class SecureModelView(Guarded, ModelView):
         query = self._by_ids(query.filter(*(func.likely(clause) for clause in counted)),
                              count_query)
         return query, count_query, joins, count_joins
+
+    def _apply_sorting(self, query, joins, sort_column, sort_desc):
+        """A list filtered on a range of one of its columns (calls by date, visits by
+        archive due day), no column chosen to sort by, lists by that column, latest
+        first (then in its usual order): its page is read through the range's index.
+        In the list's order (newest records first) SQLite read every match and sorted
+        them (calls of a year: 1.5 s), or walked the rows newer than the range's."""
+        by_range = g.pop("range_order", None) if has_request_context() else None
+        if sort_column is None and by_range is not None:
+            query = query.order_by(by_range.desc())
+        return super()._apply_sorting(query, joins, sort_column, sort_desc)
 
     def _by_ids(self, query, count_query):
         """The page's rows among the ids the (few) counted rows have."""
