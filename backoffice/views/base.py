@@ -530,6 +530,7 @@ class SecureModelView(Guarded, ModelView):
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True,
                  page_size=None):
+        g.range_order = None  # set by _apply_filters for _apply_sorting, in this call
         count, rows = super().get_list(page, sort_column, sort_desc, search, filters,
                                        execute=execute, page_size=page_size)
         if execute and rows and not current_app.config["STOCK_LISTS"]:
@@ -706,9 +707,8 @@ class SecureModelView(Guarded, ModelView):
         first (then in its usual order): its page is read through the range's index.
         In the list's order (newest records first) SQLite read every match and sorted
         them (calls of a year: 1.5 s), or walked the rows newer than the range's."""
-        by_range = g.pop("range_order", None) if has_request_context() else None
-        if sort_column is None and by_range is not None:
-            query = query.order_by(by_range.desc())
+        if sort_column is None and g.get("range_order") is not None:
+            query = query.order_by(g.range_order.desc())
         return super()._apply_sorting(query, joins, sort_column, sort_desc)
 
     def _by_ids(self, query, count_query):
