@@ -689,9 +689,9 @@ class SecureModelView(Guarded, ModelView):
         if isinstance(count_query.scalar(), AtLeast):
             # Many rows: the page in list order, skipping other rows; unsorted, a
             # range's list goes by its column (_apply_sorting), through its index. A
-            # range is not said likely(): with another sort chosen, its dates go with
-            # the ids' order (the oldest vehicles are due first), and walking that
-            # order could read most of the table before the first match.
+            # range is not said likely(): sorted by another column, its dates may go
+            # with that order (by id, the oldest vehicles are due first), and walking
+            # it could read most of the table before the first match.
             return (query.filter(*(func.likely(clause) for clause in values), *ranges),
                     count_query, joins, count_joins)
         if rarest is not None and self._own(rarest, _RANGE):
