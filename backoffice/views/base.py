@@ -648,10 +648,11 @@ class SecureModelView(Guarded, ModelView):
                     flt.key_name or flt.column):
                 joined.append((idx, name, value))  # Flask-Admin joins the other table
                 continue
-            clause = flt.apply(select(self.model), flt.clean(value)).whereclause
+            value = flt.clean(value)
+            clause = flt.apply(select(self.model), value).whereclause
             conditions.append(clause)
             if sqlite and isinstance(flt, ThroughFilter) and isinstance(clause, Exists):
-                through.append((flt.column, flt.related(flt.clean(value))))
+                through.append((flt.column, flt.related(value)))
         conditions = [clause for clause in conditions if clause is not None]
         query, count_query, joins, count_joins = super()._apply_filters(
             query, count_query, joins, count_joins, joined)
