@@ -195,7 +195,9 @@ def load_user(session_id: str) -> User | None:
     user_id, _sep, epoch = session_id.partition(":")
     if not user_id.isdigit() or not epoch.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    # Deleted users are refused by is_active: the session's hook, which would hide them
+    # in the query, would also make the query anew on every request (audit.py).
+    user = db.session.get(User, int(user_id), execution_options={"include_deleted": True})
     if user is None or not user.is_active or user.auth_epoch != int(epoch):
         return None
     audit.remember_user(user)

@@ -385,6 +385,21 @@ def test_list_pages_do_not_query_per_row(app, client, fleet):
         event.remove(db.engine, "before_cursor_execute", count)
 
 
+def test_lists_show_related_records_but_not_deleted_ones(client, agent):
+    """A customer's deleted vehicle leaves the customers list's vehicles column, as it
+    leaves every other list; the live ones show, on each customer's row."""
+    owner, other = make_customer(name="孙七"), make_customer(name="周八")
+    make_vehicle(owner=owner, plate_number="粤B10001")
+    sold = make_vehicle(owner=owner, plate_number="粤B10002")
+    make_vehicle(owner=other, plate_number="粤B10003")
+    sold.deleted_at = NOW
+    db.session.commit()
+    html = client.get("/admin/customer/").get_data(as_text=True)
+    rows = dict(zip(rows_of(html, "name"), rows_of(html, "vehicles"), strict=True))
+    assert rows["孙七"] == "粤B10001"
+    assert rows["周八"] == "粤B10003"
+
+
 # -- the archive page and its PDF ----------------------------------------------------------
 
 def test_archive_page_shows_the_basic_data_sheet_and_history(client, auth, agent):

@@ -602,6 +602,28 @@ def test_past_the_counted_rows_the_pager_goes_on_a_page_at_a_time(app, client, a
     assert "3" not in last
 
 
+@pytest.mark.parametrize(("page", "pages", "numbers", "first", "last"), [
+    (0, 50, "1234567", False, True),
+    (25, 50, "23 24 25 26 27 28 29", True, True),
+    (49, 50, "44 45 46 47 48 49 50", True, False),
+    (1, 3, "123", False, False),
+])
+def test_the_pager_shows_seven_pages_around_this_one(page, pages, numbers, first, last):
+    """Flask-Admin's pager, written by the view: the page's neighbours, links to the
+    ends when they are out of sight, the current page and dead ends as text."""
+    html = str(base.pager(page, pages, lambda p: f"/list/?page={p}"))
+    shown = re.findall(r'class="page-link"(?: href="/list/\?page=(\d+)")?>([^<]+)<', html)
+    assert "".join(text for _href, text in shown[2:-2]) == numbers.replace(" ", "")
+    assert [href for href, text in shown[2:-2] if text == str(page + 1)] == [""]
+    assert all(href == str(int(text) - 1) for href, text in shown[2:-2] if text != str(page + 1))
+    assert (shown[0][0] == "0") is first  # «
+    assert (shown[-1][0] == str(pages - 1)) is last  # »
+    assert shown[1][0] == (str(page - 1) if page else "")  # <
+    assert shown[-2][0] == (str(page + 1) if page + 1 < pages else "")  # >
+    assert "javascript:" not in html
+    assert str(base.pager(0, 1, lambda p: "")) == ""
+
+
 @pytest.mark.parametrize("args", [
     {},
     {"page": None, "sort": 2, "desc": 1, "search": None, "page_size": 50},

@@ -10,6 +10,7 @@ import logging
 from collections import OrderedDict, defaultdict
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 
 from flask import (
     Response,
@@ -48,7 +49,7 @@ from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
-from sqlalchemy import Column, func, literal_column, select, union
+from sqlalchemy import Column, Select, bindparam, func, literal_column, select, union
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Query, joinedload, selectinload
@@ -160,6 +161,16 @@ def main_menu(admin_view) -> Markup:
         html = render_template_string(_MENU, admin_view=admin_view)
         html = menus[key] = Markup(html)  # noqa: S704  # nosec B704  # escaped by the template
     return html
+
+
+def static_address(endpoint: str, **args) -> str:
+    """url_for(endpoint, **args) of a static file, made once per process (and address of
+    the app, the script root): the same on every page."""
+    key = (request.script_root, endpoint, *sorted(args.items()))
+    kept = current_app.extensions["backoffice_assets"]
+    if key not in kept:
+        kept[key] = url_for(endpoint, **args)
+    return kept[key]
 
 
 _NONCE = "\x00"  # where the response's CSP nonce goes in a kept block
@@ -305,6 +316,34 @@ def row_button(view, action, back: str):
     return lambda pk, row: before + pk + after if shows is None or shows(row) else ""
 
 
+def pager(page: int, pages: int, url) -> Markup:
+    """Flask-Admin's pager (its lib.html macro, after the rows a list's most expensive
+    part): first, previous, seven pages around this one, next and last; `url` gives a
+    page's address. The current page and the ends that lead nowhere are text, not
+    links (theirs are javascript: links, which our Content-Security-Policy refuses)."""
+    if pages <= 1:
+        return Markup("")
+    first = max(0, min(page - 3, pages - 7))
+    last = min(pages, max(page + 4, 7))
+
+    def link(target: int, text: str) -> str:
+        return (f'<li class="page-item"><a class="page-link" href="{escape(url(target))}">'
+                f"{text}</a></li>")
+
+    def still(state: str, text: str) -> str:
+        return f'<li class="page-item {state}"><span class="page-link">{text}</span></li>'
+
+    html = ['<ul class="pagination">',
+            link(0, "&laquo;") if first > 0 else still("disabled", "&laquo;"),
+            link(page - 1, "&lt;") if page > 0 else still("disabled", "&lt;")]
+    html += [still("active", str(p + 1)) if p == page else link(p, str(p + 1))
+             for p in range(first, last)]
+    html += [link(page + 1, "&gt;") if page + 1 < pages else still("disabled", "&gt;"),
+             link(pages - 1, "&raquo;") if last < pages else still("disabled", "&raquo;"),
+             "</ul>"]
+    return Markup("".join(html))  # noqa: S704  # nosec B704  # every part escaped
+
+
 def list_cell(view, name: str):
     """A list column as a function row -> what its cell shows: Flask-Admin's
     _get_list_value, with the column's formatter, choice labels (translated) and type
@@ -362,17 +401,11 @@ def load_relation(rows: list, relation) -> None:
     """Set `relation` on every row from one IN query, as selectinload would, at a third
     of its cost on a list page (its loader machinery, not the SQL): a reference
     (many-to-one), a collection in the relation's order, or the one record of a
-    one-to-one. Deleted records are left out as by any query (audit.py). Every relation
-    of the models joins one column to one column."""
+    one-to-one. Every relation of the models joins one column to one column."""
     prop = relation.property
-    ((local, remote),) = prop.local_remote_pairs
-    key = prop.parent.get_property_by_column(local).key
-    target, target_key = prop.mapper.class_, prop.mapper.get_property_by_column(remote).key
+    key, target_key, query = _relation_query(prop)
     wanted = {getattr(row, key) for row in rows} - {None}
-    records = []
-    if wanted:
-        query = select(target).where(getattr(target, target_key).in_(wanted))
-        records = db.session.scalars(query.order_by(*prop.order_by or ())).all()
+    records = db.session.scalars(query, {"wanted": list(wanted)}).all() if wanted else []
     if prop.uselist:
         found = defaultdict(list)
         for record in records:
@@ -383,6 +416,25 @@ def load_relation(rows: list, relation) -> None:
         found = {getattr(record, target_key): record for record in records}
         for row in rows:
             set_committed_value(row, prop.key, found.get(getattr(row, key)))
+
+
+@cache
+def _relation_query(prop) -> tuple[str, str, Select]:
+    """The row's key, the related records' and the query of them by those keys, made
+    once: SQLAlchemy keys its compiled SQL by the statement, and a statement made anew
+    is keyed anew. Deleted records are left out as by any query, in the statement itself
+    (the session's hook, audit.py, would add its condition to each execution, a new
+    statement every time)."""
+    ((local, remote),) = prop.local_remote_pairs
+    target = prop.mapper.class_
+    target_key = prop.mapper.get_property_by_column(remote).key
+    query = select(target).where(getattr(target, target_key).in_(
+        bindparam("wanted", expanding=True)))
+    if issubclass(target, SoftDeleteMixin):
+        query = query.where(target.deleted_at.is_(None)).execution_options(
+            include_deleted=True)
+    return (prop.parent.get_property_by_column(local).key, target_key,
+            query.order_by(*prop.order_by or ()))
 
 
 def _choice_terms(clauses) -> list:
@@ -465,7 +517,13 @@ class SecureModelView(Guarded, ModelView):
         if (endpoint == ".index_view" and has_request_context()
                 and not current_app.config["STOCK_LISTS"]):  # the list's links to itself
             return address(f"{self.endpoint}.index_view", **kwargs)
+        if endpoint == self._static_endpoint:  # Flask-Admin's asset links: some ten a page
+            return static_address(endpoint, **kwargs)
         return super().get_url(endpoint, **kwargs)
+
+    @property
+    def _static_endpoint(self) -> str:
+        return f"{self.admin.endpoint}.static"
 
     def list_links(self) -> list[tuple[str, str]]:
         """Extra (label, url) tabs on the list, e.g. an import page."""
@@ -552,12 +610,50 @@ class SecureModelView(Guarded, ModelView):
             template = "admin/model/list.html"
         elif template == self.list_template and "return_url" in kwargs:
             kwargs["list_rows"] = self._list_rows(kwargs)
+            kwargs["list_head"] = self._list_head(kwargs)
             if isinstance(kwargs["count"], AtLeast):
                 # The last page is not known: past the counted rows the pager goes on a
                 # page at a time, as long as pages are full.
                 full = len(kwargs["data"]) == kwargs["page_size"]
                 kwargs["num_pages"] = max(kwargs["num_pages"], kwargs["page"] + 1 + full)
+            if kwargs["num_pages"] is not None:
+                kwargs["list_pager"] = pager(kwargs["page"], kwargs["num_pages"],
+                                             kwargs["pager_url"])
         return super().render(template, **kwargs)
+
+    def _list_head(self, page: dict) -> Markup:
+        """The table's header row as Flask-Admin's list.html writes it (a column's name
+        links to the list sorted by it; the sorted one's back the other way), written
+        here for the reason the rows are."""
+        html = []
+        if page["actions"]:
+            html.append('<th class="list-checkbox-column"><input type="checkbox" '
+                        'name="rowtoggle" class="action-rowtoggle" '
+                        f'title="{escape(fa_gettext("Select all records"))}" /></th>')
+        if self.column_display_actions:
+            html.append('<th class="">&nbsp;</th>')
+        for index, (name, text) in enumerate(page["list_columns"]):
+            html.append(f'<th class="column-header col-{escape(name.replace(".", "-"))}">')
+            if self.is_sortable(name):
+                text = label(text)
+                title = escape(fa_gettext("Sort by %(name)s", name=text))
+                if page["sort_column"] == index:
+                    url, arrow = page["sort_url"](index, True), (
+                        "down" if page["sort_desc"] else "up")
+                    html.append(f'<a href="{escape(url)}" title="{title}">{escape(text)} '
+                                f'<span class="fa fa-chevron-{arrow} glyphicon '
+                                f'glyphicon-chevron-{arrow}"></span></a>')
+                else:
+                    html.append(f'<a href="{escape(page["sort_url"](index))}" '
+                                f'title="{title}">{escape(text)}</a>')
+            else:
+                html.append(str(escape(label(text))))
+            if description := self.column_descriptions.get(name):
+                html.append('<span class="fa fa-question-circle glyphicon '
+                            f'glyphicon-question-sign" title="{escape(description)}" '
+                            'data-role="tooltip"></span>')
+            html.append("</th>")
+        return Markup("".join(html))  # noqa: S704  # nosec B704  # every part escaped
 
     def _list_rows(self, page: dict) -> Markup:
         """The table's rows, written here as Flask-Admin's template writes them: through

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from markupsafe import Markup, escape
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from werkzeug.datastructures import iter_multi_items
 from wtforms import DecimalField
 from wtforms.validators import ValidationError
@@ -171,11 +171,17 @@ def _user_options(role: str) -> list[tuple[str, str]]:
     for its filters' options, and again to check the one chosen)."""
     options = g.setdefault("user_options", {})
     if role not in options:
-        query = select(User.id, User.display_name).where(
-            User.role == role, User.active, User.deleted_at.is_(None))
         options[role] = [(str(user_id), name) for user_id, name
-                         in db.session.execute(query.order_by(User.display_name))]
+                         in db.session.execute(_USERS_WITH_ROLE, {"role": role})]
     return options[role]
+
+
+# Made once (SQLAlchemy keys its compiled SQL by the statement object); the deleted are
+# left out here, not by the session's hook, which would make the statement anew on each
+# page (audit.py).
+_USERS_WITH_ROLE = select(User.id, User.display_name).where(
+    User.role == bindparam("role"), User.active, User.deleted_at.is_(None),
+).order_by(User.display_name).execution_options(include_deleted=True)
 
 
 def agent_options():
