@@ -400,6 +400,22 @@ def test_lists_show_related_records_but_not_deleted_ones(client, agent):
     assert rows["周八"] == "粤B10003"
 
 
+def test_a_lists_header_sorts_by_a_column_and_the_sorted_one_the_other_way(client, agent):
+    def header(query: str) -> str:
+        html = client.get(f"/admin/customer/{query}").get_data(as_text=True)
+        return re.search(r"<thead>(.*?)</thead>", html, re.S).group(1)
+
+    plain = header("")
+    assert re.search(r'<a href="/admin/customer/\?sort=0[&"][^>]*>客户名称</a>', plain)
+    assert '<th class="column-header col-kind">客户类型</th>' in plain  # not sortable
+    ascending = header("?sort=0")
+    assert re.search(r'href="/admin/customer/\?sort=0&amp;desc=1[&"][^>]*>客户名称 '
+                     r'<span class="fa fa-chevron-up', ascending)
+    descending = header("?sort=0&desc=1")
+    assert re.search(r'href="/admin/customer/\?sort=0[&"][^>]*>客户名称 '
+                     r'<span class="fa fa-chevron-down', descending)
+
+
 # -- the archive page and its PDF ----------------------------------------------------------
 
 def test_archive_page_shows_the_basic_data_sheet_and_history(client, auth, agent):

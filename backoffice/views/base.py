@@ -344,6 +344,11 @@ def pager(page: int, pages: int, url) -> Markup:
     return Markup("".join(html))  # noqa: S704  # nosec B704  # every part escaped
 
 
+def _sort_link(url: str, text: str, arrow: str = "") -> str:
+    title = escape(fa_gettext("Sort by %(name)s", name=text))
+    return f'<a href="{escape(url)}" title="{title}">{escape(text)}{arrow}</a>'
+
+
 def list_cell(view, name: str):
     """A list column as a function row -> what its cell shows: Flask-Admin's
     _get_list_value, with the column's formatter, choice labels (translated) and type
@@ -517,13 +522,9 @@ class SecureModelView(Guarded, ModelView):
         if (endpoint == ".index_view" and has_request_context()
                 and not current_app.config["STOCK_LISTS"]):  # the list's links to itself
             return address(f"{self.endpoint}.index_view", **kwargs)
-        if endpoint == self._static_endpoint:  # Flask-Admin's asset links: some ten a page
+        if endpoint == f"{self.admin.endpoint}.static":  # its asset links: some ten a page
             return static_address(endpoint, **kwargs)
         return super().get_url(endpoint, **kwargs)
-
-    @property
-    def _static_endpoint(self) -> str:
-        return f"{self.admin.endpoint}.static"
 
     def list_links(self) -> list[tuple[str, str]]:
         """Extra (label, url) tabs on the list, e.g. an import page."""
@@ -616,9 +617,9 @@ class SecureModelView(Guarded, ModelView):
                 # page at a time, as long as pages are full.
                 full = len(kwargs["data"]) == kwargs["page_size"]
                 kwargs["num_pages"] = max(kwargs["num_pages"], kwargs["page"] + 1 + full)
-            if kwargs["num_pages"] is not None:
-                kwargs["list_pager"] = pager(kwargs["page"], kwargs["num_pages"],
-                                             kwargs["pager_url"])
+            # (Our lists always count, capped: never Flask-Admin's simple pager.)
+            kwargs["list_pager"] = pager(kwargs["page"], kwargs["num_pages"],
+                                         kwargs["pager_url"])
         return super().render(template, **kwargs)
 
     def _list_head(self, page: dict) -> Markup:
@@ -634,20 +635,16 @@ class SecureModelView(Guarded, ModelView):
             html.append('<th class="">&nbsp;</th>')
         for index, (name, text) in enumerate(page["list_columns"]):
             html.append(f'<th class="column-header col-{escape(name.replace(".", "-"))}">')
-            if self.is_sortable(name):
-                text = label(text)
-                title = escape(fa_gettext("Sort by %(name)s", name=text))
-                if page["sort_column"] == index:
-                    url, arrow = page["sort_url"](index, True), (
-                        "down" if page["sort_desc"] else "up")
-                    html.append(f'<a href="{escape(url)}" title="{title}">{escape(text)} '
-                                f'<span class="fa fa-chevron-{arrow} glyphicon '
-                                f'glyphicon-chevron-{arrow}"></span></a>')
-                else:
-                    html.append(f'<a href="{escape(page["sort_url"](index))}" '
-                                f'title="{title}">{escape(text)}</a>')
+            text = label(text)
+            if not self.is_sortable(name):
+                html.append(str(escape(text)))
+            elif page["sort_column"] == index:
+                arrow = "down" if page["sort_desc"] else "up"
+                html.append(_sort_link(page["sort_url"](index, True), text, (
+                    f' <span class="fa fa-chevron-{arrow} glyphicon glyphicon-chevron-{arrow}">'
+                    "</span>")))
             else:
-                html.append(str(escape(label(text))))
+                html.append(_sort_link(page["sort_url"](index), text))
             if description := self.column_descriptions.get(name):
                 html.append('<span class="fa fa-question-circle glyphicon '
                             f'glyphicon-question-sign" title="{escape(description)}" '
