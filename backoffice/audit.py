@@ -172,6 +172,16 @@ def _write_audit_rows(session: Session, flush_context) -> None:
     session.connection().execute(AuditLog.__table__.insert(), rows)
 
 
+def live_only(statement, model):
+    """`statement` (made once, run on every page) with `model`'s deleted rows left out
+    by itself: the hook below adds its condition at each execution, a new statement
+    every time, which SQLAlchemy's cache of compiled SQL then keys anew."""
+    if not issubclass(model, SoftDeleteMixin):
+        return statement
+    return statement.where(model.deleted_at.is_(None)).execution_options(
+        include_deleted=True)
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _hide_deleted_and_guard_bulk(state) -> None:
     if state.is_select:

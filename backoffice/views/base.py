@@ -62,6 +62,7 @@ from wtforms import HiddenField
 from wtforms.validators import ValidationError
 
 from .. import clock, xlsx
+from ..audit import live_only
 from ..extensions import db
 from ..formatting import content_disposition, escape_formula, format_date, format_datetime
 from ..models import SoftDeleteMixin, VersionMixin, choice_term
@@ -427,19 +428,14 @@ def load_relation(rows: list, relation) -> None:
 def _relation_query(prop) -> tuple[str, str, Select]:
     """The row's key, the related records' and the query of them by those keys, made
     once: SQLAlchemy keys its compiled SQL by the statement, and a statement made anew
-    is keyed anew. Deleted records are left out as by any query, in the statement itself
-    (the session's hook, audit.py, would add its condition to each execution, a new
-    statement every time)."""
+    is keyed anew."""
     ((local, remote),) = prop.local_remote_pairs
     target = prop.mapper.class_
     target_key = prop.mapper.get_property_by_column(remote).key
     query = select(target).where(getattr(target, target_key).in_(
-        bindparam("wanted", expanding=True)))
-    if issubclass(target, SoftDeleteMixin):
-        query = query.where(target.deleted_at.is_(None)).execution_options(
-            include_deleted=True)
+        bindparam("wanted", expanding=True))).order_by(*prop.order_by or ())
     return (prop.parent.get_property_by_column(local).key, target_key,
-            query.order_by(*prop.order_by or ()))
+            live_only(query, target))
 
 
 def _choice_terms(clauses) -> list:

@@ -16,6 +16,7 @@ from werkzeug.datastructures import iter_multi_items
 from wtforms import DecimalField
 from wtforms.validators import ValidationError
 
+from ..audit import live_only
 from ..extensions import db
 from ..models import User
 
@@ -176,12 +177,8 @@ def _user_options(role: str) -> list[tuple[str, str]]:
     return options[role]
 
 
-# Made once (SQLAlchemy keys its compiled SQL by the statement object); the deleted are
-# left out here, not by the session's hook, which would make the statement anew on each
-# page (audit.py).
-_USERS_WITH_ROLE = select(User.id, User.display_name).where(
-    User.role == bindparam("role"), User.active, User.deleted_at.is_(None),
-).order_by(User.display_name).execution_options(include_deleted=True)
+_USERS_WITH_ROLE = live_only(select(User.id, User.display_name).where(
+    User.role == bindparam("role"), User.active).order_by(User.display_name), User)
 
 
 def agent_options():
