@@ -19,6 +19,8 @@ def create_app(overrides: dict | None = None) -> security.Flask:
         app.config["SECRET_KEY"] = config.secret_key(app.instance_path)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = config.database_url(app.instance_path)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS",
+                          config.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
     clock.configure(app.config["APP_TIMEZONE"])
 
     if app.config["TRUSTED_PROXIES"]:

@@ -38,7 +38,6 @@ class Config:
     # Werkzeug's default N=2^15, p=1) in 16 MB rather than 128 MB: a worker's memory
     # stays flat when someone signs in. Older hashes are renewed at the next sign-in.
     PASSWORD_HASH_METHOD = "scrypt:16384:8:5"  # noqa: S105  # nosec B105  # a hash method
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     # Uploads (imports, photos, signatures, scans): larger requests are refused.
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "10")) * 1024 * 1024
     # Where stored files' bytes live (files.py): in the database, or, when S3_BUCKET is
@@ -90,6 +89,12 @@ def database_url(instance_path: str) -> str:
     if not url:
         return "sqlite:///" + str(Path(instance_path) / "backoffice.sqlite3")
     return normalize_database_url(url)
+
+
+def engine_options(url: str) -> dict:
+    """A database server can drop a pooled connection (a restart, an idle timeout):
+    test it before use. A SQLite file has no connection to lose, nothing to ping."""
+    return {"pool_pre_ping": not url.startswith("sqlite")}
 
 
 def normalize_database_url(url: str) -> str:

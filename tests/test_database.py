@@ -20,6 +20,20 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(app, database):
     assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
 
 
+def test_a_connection_the_server_dropped_is_replaced_before_use(app, database):
+    """A pooled PostgreSQL connection the server dropped (a restart, an idle timeout)
+    is tested and replaced before a query uses it; a SQLite file has no connection to
+    lose, and nothing is pinged before each request's first query."""
+    assert db.engine.pool._pre_ping is (database.kind != "sqlite")
+    if database.kind == "sqlite":
+        return
+    pid = db.session.scalar(text("SELECT pg_backend_pid()"))
+    db.session.commit()  # the connection goes back to the pool
+    with db.engine.pool._creator() as other:  # a connection of its own, not pooled
+        other.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    assert db.session.scalar(text("SELECT pg_backend_pid()")) != pid
+
+
 def test_default_database_is_a_file_under_instance(monkeypatch, tmp_path):
     from backoffice.config import database_url
 
