@@ -68,6 +68,7 @@ from ..formatting import content_disposition, escape_formula, format_date, forma
 from ..models import SoftDeleteMixin, VersionMixin, choice_term
 from ..permissions import allowed
 from ..security import csp_nonce
+from . import listpage
 from .common import NumberField, ThroughFilter, address, as_id, counted_to_cap, label
 
 log = logging.getLogger(__name__)
@@ -616,6 +617,7 @@ class SecureModelView(Guarded, ModelView):
             # (Our lists always count, capped: never Flask-Admin's simple pager.)
             kwargs["list_pager"] = pager(kwargs["page"], kwargs["num_pages"],
                                          kwargs["pager_url"])
+            kwargs["list_parts"] = listpage.parts(self, kwargs)
         return super().render(template, **kwargs)
 
     def _list_head(self, page: dict) -> Markup:
