@@ -6,6 +6,8 @@ from flask import (
     Flask,
     current_app,
     flash,
+    g,
+    has_request_context,
     redirect,
     render_template,
     request,
@@ -14,7 +16,14 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import (
+    current_user,
+    login_required,
+    login_user,
+    logout_user,
+    user_logged_in,
+    user_logged_out,
+)
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -188,6 +197,27 @@ def _password_first():
         flash(_("Please choose a new password before you go on."), "warning")
         return redirect(url_for("auth.change_password", next=request.full_path.rstrip("?")))
     return None
+
+
+_UNKNOWN = object()
+
+
+def current_role() -> str | None:
+    """The signed-in user's role, None when nobody is (or outside a request), read once
+    per request: a list page asks some fifty times (each screen's may, each row's
+    mobile number), and current_user goes through Flask-Login every time."""
+    if not has_request_context():
+        return None
+    role = g.get("role", _UNKNOWN)
+    if role is _UNKNOWN:
+        role = g.role = current_user.role if current_user.is_authenticated else None
+    return role
+
+
+@user_logged_in.connect
+@user_logged_out.connect
+def _forget_role(_sender, **_extra) -> None:
+    g.pop("role", None)
 
 
 @login_manager.user_loader

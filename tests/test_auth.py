@@ -4,8 +4,10 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import pytest
+from flask_login import login_user, logout_user
 from sqlalchemy import select
 
+from backoffice.auth import current_role
 from backoffice.extensions import db, login_manager
 from backoffice.models import AuditLog, User
 from backoffice.security import safe_next_url
@@ -338,3 +340,17 @@ def test_failures_and_lockouts_are_audited(client, freeze):
     assert outcomes == ["failed"] * 5 + ["locked"]
     assert {row.ip for row in rows} == {"10.0.0.7"}
     assert all(row.changes["username"] == [None, "agent1"] for row in rows)
+
+
+def test_the_role_read_once_a_request_follows_sign_in_and_out(app):
+    """current_role() keeps the role for the request, and forgets it when someone signs
+    in or out during it (a sign-in, an admin's own password change)."""
+    agent, admin = make_user("followup_agent"), make_user("admin")
+    with app.test_request_context("/"):
+        assert current_role() is None
+        login_user(agent)
+        assert current_role() == "followup_agent"
+        login_user(admin)
+        assert current_role() == "admin"
+        logout_user()
+        assert current_role() is None

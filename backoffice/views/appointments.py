@@ -19,6 +19,7 @@ from wtforms import DateField, HiddenField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from .. import appointments, clock, followups, parts, rules, settings
+from ..auth import current_role
 from ..extensions import db
 from ..formatting import format_date, format_datetime
 from ..models import (
@@ -256,7 +257,7 @@ class AppointmentAdmin(FreshFilterOptions, SecureModelView):
             form = AppointmentForm(data={
                 "day": _date(request.args.get("day")) or clock.today() + timedelta(days=1),
                 "slot": request.args.get("slot"), "advisor": request.args.get("advisor", type=int)
-                or (current_user.id if current_user.role == "service_advisor" else None),
+                or (current_user.id if current_role() == "service_advisor" else None),
                 "kind": request.args.get("kind", "maintenance"), "channel": "phone",
             })
         return self.render("appointments/book.html", form=form, term=term, found=found,
@@ -320,7 +321,7 @@ class AppointmentAdmin(FreshFilterOptions, SecureModelView):
 
     def _details_context(self, appointment: Appointment) -> dict:
         now = clock.now()
-        role = current_user.role
+        role = current_role()
         open_ = appointment.status in appointments.OPEN_STATUSES
         return {
             "status_labels": STATUS_LABELS, "status_badges": STATUS_BADGES,
@@ -382,7 +383,7 @@ class AppointmentAdmin(FreshFilterOptions, SecureModelView):
     @expose("/arrive/", methods=("POST",))
     def arrive_view(self):
         """The customer is here: the reception checklist opens, filled in from the booking."""
-        if not (self.can_edit and allowed(current_user.role, "checklists", "W")):
+        if not (self.can_edit and allowed(current_role(), "checklists", "W")):
             abort(403)
         appointment = self._record()
         now = clock.now()
@@ -438,7 +439,7 @@ class ScheduleView(SecureBaseView):
             "slot_label": slot_label, "status_labels": STATUS_LABELS,
             "status_badges": STATUS_BADGES, "can_book": booking.can_create,
             "can_act": booking.can_edit, "may_receive": booking.can_edit
-            and allowed(current_user.role, "checklists", "W"),
+            and allowed(current_role(), "checklists", "W"),
             "holding": HOLDING_STATUSES, "open_statuses": appointments.OPEN_STATUSES,
             "advisors": advisors, "slot_end": lambda day, slot: clock.aware(
                 datetime.combine(day, slot)) + timedelta(minutes=rules.setting(
@@ -465,7 +466,7 @@ class ScheduleView(SecureBaseView):
         advisors = users_with_role("service_advisor").all()
         advisor = next((a for a in advisors if a.id == request.args.get("advisor", type=int)),
                        None)
-        if advisor is None and current_user.role == "service_advisor":
+        if advisor is None and current_role() == "service_advisor":
             advisor = current_user._get_current_object()
         advisor = advisor or (advisors[0] if advisors else None)
         days = [monday + timedelta(days=n) for n in range(7)]
@@ -494,7 +495,7 @@ class PreparationView(SecureBaseView):
         day = _date(request.args.get("day")) or clock.today() + timedelta(days=1)
         advisors = users_with_role("service_advisor").all()
         chosen = request.args.get("advisor", type=int)
-        if "advisor" not in request.args and current_user.role == "service_advisor":
+        if "advisor" not in request.args and current_role() == "service_advisor":
             chosen = current_user.id  # an advisor's own, unless they ask for everyone's
         shown = [a for a in advisors if chosen is None or a.id == chosen]
         booked = [a for a in appointments.appointments_between(day, day, [a.id for a in shown])
@@ -503,7 +504,7 @@ class PreparationView(SecureBaseView):
             "day": day, "weekday": _weekday(day), "advisors": advisors, "chosen": chosen,
             "sheets": [(advisor, [a for a in booked if a.advisor_id == advisor.id])
                        for advisor in shown],
-            **preparation_details(booked, allowed(current_user.role, "parts", "R")),
+            **preparation_details(booked, allowed(current_role(), "parts", "R")),
             "kinds": VISIT_KIND_LABELS, "status_labels": STATUS_LABELS,
             "stage_labels": STAGE_LABELS, "stage": followups.complaint_stage,
             "printed_on": clock.today(),

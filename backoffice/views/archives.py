@@ -24,6 +24,7 @@ from wtforms import validators
 from wtforms.validators import ValidationError
 
 from .. import audit, clock, followups, imports, rules
+from ..auth import current_role
 from ..extensions import db
 from ..formatting import content_disposition, mask_mobile
 from ..models import (
@@ -160,7 +161,7 @@ def vehicle_label(vehicle: Vehicle) -> str:
 
 def show_mobile(value: str | None) -> str:
     """A mobile number as the current user may see it (masked for the manager)."""
-    if sees_contact_details(current_user.role):
+    if sees_contact_details(current_role()):
         return value or ""
     return mask_mobile(value)
 
@@ -312,7 +313,7 @@ class CustomerAdmin(FreshFilterOptions, SecureModelView):
 
     def list_links(self) -> list[tuple[str, str]]:
         links = [(_("Import"), self.get_url(".import_view"))] if self.can_create else []
-        if allowed(current_user.role, "followups", "W"):
+        if allowed(current_role(), "followups", "W"):
             # The list as filtered now: every customer of it, not only this page.
             args = {k: v for k, v in request.args.items() if k not in ("page", "page_size")}
             links += [
@@ -331,7 +332,7 @@ class CustomerAdmin(FreshFilterOptions, SecureModelView):
 
     def is_action_allowed(self, name: str) -> bool:
         if name in ("letter", "invite"):
-            return allowed(current_user.role, "followups", "W")
+            return allowed(current_role(), "followups", "W")
         return super().is_action_allowed(name)
 
     # -- import ---------------------------------------------------------------------

@@ -63,6 +63,7 @@ from wtforms.validators import ValidationError
 
 from .. import clock, xlsx
 from ..audit import live_only
+from ..auth import current_role
 from ..extensions import db
 from ..formatting import content_disposition, escape_formula, format_date, format_datetime
 from ..models import SoftDeleteMixin, VersionMixin, choice_term
@@ -131,9 +132,7 @@ class Guarded:
     area: str = ""
 
     def may(self, op: str) -> bool:
-        if not has_request_context() or not current_user.is_authenticated:
-            return False
-        return allowed(current_user.role, self.area, op)
+        return allowed(current_role(), self.area, op)
 
     def is_accessible(self) -> bool:
         return self.may("R")
@@ -156,7 +155,7 @@ _MENU = "{% import 'admin/layout.html' as layout with context %}{{ layout.menu()
 def main_menu(admin_view) -> Markup:
     """Flask-Admin's main menu, rendered once per role, language and current screen (it
     asks every screen whether the role may open it), then reused."""
-    key = (current_user.role, str(get_locale()), request.script_root, admin_view.endpoint)
+    key = (current_role(), str(get_locale()), request.script_root, admin_view.endpoint)
     menus = current_app.extensions["backoffice_menus"]
     html = menus.get(key)
     if html is None:  # the template escapes what it shows (Flask autoescapes strings)
@@ -486,7 +485,7 @@ class SecureModelView(Guarded, ModelView):
 
     def may_write(self) -> bool:
         return self.may("W") and (
-            self.write_roles is None or current_user.role in self.write_roles
+            self.write_roles is None or current_role() in self.write_roles
         )
 
     @property
@@ -549,7 +548,7 @@ class SecureModelView(Guarded, ModelView):
         return (
             self.soft_deletes
             and self.can_delete
-            and current_user.role == "admin"
+            and current_role() == "admin"
         )
 
     def in_trash(self) -> bool:

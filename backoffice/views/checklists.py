@@ -31,6 +31,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from .. import clock, files, followups, parts, rules, settings
+from ..auth import current_role
 from ..extensions import db
 from ..models import (
     BELONGINGS,
@@ -626,7 +627,7 @@ class ReceptionAdmin(ChecklistScreen):
 def _parts_stock(reception: Reception) -> dict:
     """The parts step looks up the parts stock: the reception's parts orders, line by
     line against the stock on hand, and any part by its number or name."""
-    sees = allowed(current_user.role, "parts", "R")
+    sees = allowed(current_role(), "parts", "R")
     term = (request.args.get("part") or "").strip()
     orders = db.session.scalars(
         select(PartsOrder).where(PartsOrder.reception_id == reception.id,
@@ -635,7 +636,7 @@ def _parts_stock(reception: Reception) -> dict:
     return {
         "sees_parts": sees, "part_term": term, "part_orders": orders,
         "found_parts": parts.find_parts(term) if sees and term else [],
-        "may_order_parts": allowed(current_user.role, "parts", "W"),
+        "may_order_parts": allowed(current_role(), "parts", "W"),
         "order_states": ORDER_STATE_LABELS,
     }
 

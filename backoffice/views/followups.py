@@ -20,6 +20,7 @@ from wtforms import BooleanField, SelectMultipleField, validators, widgets
 from wtforms.validators import ValidationError
 
 from .. import clock, followups, rules, settings
+from ..auth import current_role
 from ..extensions import db
 from ..models import (
     CALL_KINDS,
@@ -295,7 +296,7 @@ class FollowUpCallAdmin(FreshFilterOptions, SecureModelView):
         call.called_at = call.called_at or clock.now()
         if is_created and call.vehicle is None and len(call.customer.vehicles) == 1:
             call.vehicle = call.customer.vehicles[0]
-        if current_user.role == "followup_agent":
+        if current_role() == "followup_agent":
             call.agent = current_user._get_current_object()  # who made it
         if not was_made:
             call.status = "made"
@@ -330,7 +331,7 @@ class FollowUpCallAdmin(FreshFilterOptions, SecureModelView):
 
     def is_action_allowed(self, name: str) -> bool:
         if name == "reassign":
-            return self.may("W") and current_user.role in SUPERVISORS
+            return self.may("W") and current_role() in SUPERVISORS
         return super().is_action_allowed(name)
 
     @expose("/reassign/", methods=("GET", "POST"))
@@ -396,7 +397,7 @@ class QueueView(SecureBaseView):
     def index(self):
         today = clock.today()
         agents = users_with_role("followup_agent").all()
-        overseer = current_user.role != "followup_agent"
+        overseer = current_role() != "followup_agent"
         if overseer:
             agent = db.session.get(User, request.args.get("agent", type=int) or 0)
         else:

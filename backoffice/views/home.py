@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from flask_admin import AdminIndexView, expose
 from flask_login import current_user
 
+from ..auth import current_role
 from ..permissions import AREAS, allowed
 from .base import Guarded
 
@@ -42,7 +43,7 @@ class HomeView(Guarded, AdminIndexView):
     def index(self):
         panels = []
         for area, title in AREAS.items():
-            if not allowed(current_user.role, area, "R"):
+            if not allowed(current_role(), area, "R"):
                 continue
             screens = [
                 view for view in self.admin._views

@@ -16,6 +16,7 @@ from wtforms import HiddenField, IntegerField, validators
 from wtforms.validators import ValidationError
 
 from .. import clock, parts, rules
+from ..auth import current_role
 from ..extensions import db
 from ..models import (
     DELIVERY_METHODS,
@@ -453,7 +454,7 @@ class PartsOrderAdmin(FreshFilterOptions, SecureModelView):
                 units=UNIT_LABELS, writable=self.can_edit, today=clock.today(),
                 handlers=db.session.query(User).filter(User.role.in_(HANDLERS), User.active)
                 .order_by(User.display_name).all(),
-                sees_complaints=allowed(current_user.role, "followups", "R"),
+                sees_complaints=allowed(current_role(), "followups", "R"),
                 short={line.id: missing for line, missing in parts.shortfalls(order)},
             )
         return super().render(template, **kwargs)

@@ -20,6 +20,7 @@ from wtforms import validators
 from wtforms.validators import ValidationError
 
 from .. import clock, files, rules, safety, settings
+from ..auth import current_role
 from ..extensions import db
 from ..models import (
     ANSWERS,
@@ -433,7 +434,7 @@ class HazardAdmin(FreshFilterOptions, SecureModelView):
         return super().render(template, **kwargs)
 
     def _may_verify(self) -> bool:
-        return self.can_edit and current_user.role in ("safety_officer", "admin")
+        return self.can_edit and current_role() in ("safety_officer", "admin")
 
     @expose("/rectify/", methods=("POST",))
     def rectify_view(self):

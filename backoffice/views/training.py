@@ -16,7 +16,6 @@ from flask_admin.model.template import LinkRowAction
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import String, cast, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +24,7 @@ from wtforms import FileField, validators
 from wtforms.validators import ValidationError
 
 from .. import clock, files, settings, training, xlsx
+from ..auth import current_role
 from ..extensions import db
 from ..formatting import content_disposition, escape_formula
 from ..models import (
@@ -439,7 +439,7 @@ def employee_context(employee: Employee) -> dict:
         "certificate_title": certificate_title, "certificate_badge": certificate_badge,
         "certificate_text": lambda c: certificate_state_text(
             training.certificate_state(c, clock.today())),
-        "may_add_certificate": allowed(current_user.role, "training", "W"),
+        "may_add_certificate": allowed(current_role(), "training", "W"),
     }
 
 
