@@ -9,13 +9,15 @@ import re
 import subprocess  # nosec B404  # runs our own app in a fresh interpreter
 import sys
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from flask import url_for
 from flask_admin.contrib.sqla import filters as sqla_filters
+from markupsafe import Markup, escape
 from openpyxl import load_workbook
 from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import ColumnProperty
@@ -44,7 +46,7 @@ from backoffice.views.archives import (
     VisitAdmin,
 )
 from backoffice.views.base import SecureModelView
-from backoffice.views.common import OptionFilter, ThroughFilter
+from backoffice.views.common import OptionFilter, ThroughFilter, html_text
 from backoffice.views.followups import (
     CALL_AGENT_FILTER,
     CALL_KIND_FILTER,
@@ -624,11 +626,22 @@ def test_the_pager_shows_seven_pages_around_this_one(page, pages, numbers, first
     assert str(base.pager(0, 1, lambda p: "")) == ""
 
 
+@pytest.mark.parametrize("value", [
+    "<a href='x'>&\"", "张三 138", Markup("<b>safe</b>"), 12, None, Decimal("1.50"),
+    date(2026, 11, 27),
+])
+def test_a_lists_values_are_escaped_as_markupsafe_escapes_them(value):
+    """html_text, the lists' escaping without a Markup object per value."""
+    assert html_text(value) == str(escape(value))
+
+
 @pytest.mark.parametrize("args", [
     {},
     {"page": None, "sort": 2, "desc": 1, "search": None, "page_size": 50},
     {"search": "张三 138-0000 'a&b=c#d+e%f/g?h", "flt0_3": "2026-11-01 to 2026-11-09"},
     {"flt0_0": ["a", "b"], "trash": 1},
+    {"sort": 2, "desc": 1, "page_size": 50},
+    {"id": -3, "trash": True},
 ])
 def test_a_lists_links_to_itself_are_the_ones_url_for_makes(app, args):
     """A list's pager, sort and page-size links are made without url_for (common.address),

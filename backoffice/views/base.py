@@ -70,7 +70,15 @@ from ..models import SoftDeleteMixin, VersionMixin, choice_term
 from ..permissions import allowed
 from ..security import csp_nonce
 from . import listpage
-from .common import NumberField, ThroughFilter, address, as_id, counted_to_cap, label
+from .common import (
+    NumberField,
+    ThroughFilter,
+    address,
+    as_id,
+    counted_to_cap,
+    html_text,
+    label,
+)
 
 log = logging.getLogger(__name__)
 
@@ -663,7 +671,7 @@ class SecureModelView(Guarded, ModelView):
                    for name, _label in page["list_columns"]]
         html = []
         for row in page["data"]:
-            pk = str(escape(self.get_pk_value(row)))  # text: Markup + text would escape it
+            pk = html_text(self.get_pk_value(row))
             html.append("<tr>")
             if checkbox:
                 html.append(checkbox.format(pk=pk))
@@ -672,7 +680,7 @@ class SecureModelView(Guarded, ModelView):
                 html.extend(button(pk, row) for button in buttons)
                 html.append("</td>")
             for value, cell in columns:
-                html += (cell, escape(value(row)), "</td>")
+                html += (cell, html_text(value(row)), "</td>")
             html.append("</tr>")
         if not html:
             html.append('<tr><td colspan="999"><div class="text-center">'
