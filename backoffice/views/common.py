@@ -7,9 +7,9 @@ from urllib.parse import urlencode
 from flask import current_app, g, has_request_context, request, url_for
 from flask_admin.contrib.sqla import filters
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from markupsafe import Markup, escape
 
 try:  # markupsafe's escaping itself (C), which escape() wraps in a Markup object
@@ -213,16 +213,25 @@ def duplicate_error(message: str, url: str, label: str) -> Markup:
     return Markup('{} <a href="{}">{}</a>').format(message, url, label)
 
 
+# language -> {id of a lazy label: (the label, its text)}; the label is kept, so that
+# its id stays its own.
+_LABELS: dict[str, dict[int, tuple]] = {}
+
+
 def label(text) -> str:
-    """A lazy label (a module's constant) as text, translated once per request: a list
-    shows the same few labels on every row."""
+    """A lazy label (a module's constant: the labels kept are never let go) as text in
+    the request's language, translated once per process and language: a list page
+    shows a few dozen (its columns', its choices'), and each translation asks
+    Flask-Babel for the request's locale and catalogue."""
     if isinstance(text, str):
         return text
-    labels = g.setdefault("labels", {})
+    labels = g.get("labels")
+    if labels is None:
+        labels = g.labels = _LABELS.setdefault(str(get_locale()), {})
     done = labels.get(id(text))
     if done is None:
-        done = labels[id(text)] = str(text)
-    return done
+        done = labels[id(text)] = (text, str(text))
+    return done[1]
 
 
 def address(endpoint: str, **args) -> str:
