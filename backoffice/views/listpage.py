@@ -7,14 +7,13 @@ javascript: links), written in Python as the table's rows are (SecureModelView._
 through the template, which imports five macro files on every page, these parts were a
 fifth of a list page's work. Every value shown is escaped."""
 from flask import current_app, request
-from flask_admin.babel import gettext as fa_gettext
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 
 from ..security import csp_nonce
-from .common import label
+from .common import fa_text, label
 
 _CSS = (("vendor/select2/select2.css", "4.2.1"),
         ("vendor/select2/select2-bootstrap4.css", "1.4.6"),
@@ -41,30 +40,31 @@ def parts(view, page: dict) -> dict[str, Markup]:
 
 def menu_bar(view, page: dict) -> str:
     count = page["count"]
+    # (No translation inside an f-string: the catalogue's extraction does not see it.)
     html = ['<ul class="nav nav-tabs"><li class="nav-item"><span class="nav-link active">',
-            escape(fa_gettext("List")), f" ({escape(count)})" if count else "", "</span></li>"]
+            escape(fa_text("List")), f" ({escape(count)})" if count else "", "</span></li>"]
     if view.can_create:
-        html.append(f'<li class="nav-item"><a href="'
-                    f'{escape(view.get_url(".create_view", url=page["return_url"]))}" '
-                    f'title="{escape(fa_gettext("Create New Record"))}" class="nav-link">'
-                    f'{escape(fa_gettext("Create"))}</a></li>')
+        title, text = escape(fa_text("Create New Record")), escape(fa_text("Create"))
+        url = escape(view.get_url(".create_view", url=page["return_url"]))
+        html.append(f'<li class="nav-item"><a href="{url}" title="{title}" class="nav-link">'
+                    f"{text}</a></li>")
     if view.can_export:
         html.append(_export_menu(view))
     html += (f'<li class="nav-item"><a class="nav-link" href="{escape(url)}">{escape(text)}'
              "</a></li>" for text, url in view.list_links())
     if page["filters"]:
-        html.append(_dropdown(fa_gettext("Add Filter"), (
+        html.append(_dropdown(fa_text("Add Filter"), (
             f'<a href="#" class="dropdown-item filter">{escape(name)}</a>'
             for name in page["filter_groups"]), menu="dropdown-menu field-filters"))
     if page["can_set_page_size"]:
-        size = page["page_size"]
-        html.append(_dropdown(fa_gettext("%(num)d per page", num=size), (
+        size, per_page = page["page_size"], fa_text("%(num)d per page")
+        html.append(_dropdown(per_page % {"num": size}, (
             f'<a class="dropdown-item{" active" if option == size else ""}" '
             f'href="{escape(page["page_size_url"](option))}">'
-            f'{escape(fa_gettext("%(num)d per page", num=option))}</a>'
+            f'{escape(per_page % {"num": option})}</a>'
             for option in view.page_size_options)))
     if page["actions"]:
-        html.append(_dropdown(fa_gettext("With selected"), (
+        html.append(_dropdown(fa_text("With selected"), (
             f'<a class="dropdown-item" href="#" data-model-action="{escape(name)}">'
             f"{escape(label(text))}</a>" for name, text in page["actions"])))
     if page["search_supported"]:
@@ -84,7 +84,7 @@ def _dropdown(text: str, items, menu: str = "dropdown-menu") -> str:
 
 def _export_menu(view) -> str:
     """The list's export link(s), with the list's filters, search and sort."""
-    title = escape(fa_gettext("Export"))
+    title = escape(fa_text("Export"))
 
     def url(kind: str) -> str:
         return escape(view.get_url(".export", export_type=kind, **request.args))
@@ -92,20 +92,20 @@ def _export_menu(view) -> str:
     if len(view.export_types) == 1:
         return (f'<li class="nav-item"><a class="nav-link" href="{url(view.export_types[0])}" '
                 f'title="{title}">{title}</a></li>')
-    return _dropdown(fa_gettext("Export"), (
+    return _dropdown(fa_text("Export"), (
         f'<a class="dropdown-item" href="{url(kind)}" title="{title}">{title} '
         f"{escape(kind.upper())}</a>" for kind in view.export_types))
 
 
 def _trash_link(view) -> str:
     """The admin's way to the deleted records, and back."""
+    deleted = escape(_("Deleted records"))
     if view.in_trash():
+        back = escape(_("Back to the list"))
         return ('<li class="nav-item ml-auto"><a class="nav-link active text-danger" '
-                f'href="{escape(view.get_url(".index_view"))}">{escape(_("Deleted records"))}'
-                f" · {escape(_('Back to the list'))}</a></li>")
+                f'href="{escape(view.get_url(".index_view"))}">{deleted} · {back}</a></li>')
     return ('<li class="nav-item ml-auto"><a class="nav-link" '
-            f'href="{escape(view.get_url(".index_view", trash=1))}">'
-            f'{escape(_("Deleted records"))}</a></li>')
+            f'href="{escape(view.get_url(".index_view", trash=1))}">{deleted}</a></li>')
 
 
 def _hidden(fields) -> str:
@@ -135,8 +135,8 @@ def search_form(page: dict) -> str:
     placeholder = escape(page["search_placeholder"])
     field = (f'<input class="form-control col-auto" size="30" type="text" name="search" '
              f'value="{escape(search or "")}" placeholder="{placeholder}">')
-    button = (f'<button class="btn btn-secondary my-2 my-sm-0 ml-2" type="submit">'
-              f'{escape(fa_gettext("Search"))}</button>')
+    button = escape(fa_text("Search"))
+    button = f'<button class="btn btn-secondary my-2 my-sm-0 ml-2" type="submit">{button}</button>'
     if search:
         field = (f'<div class="form-inline input-group">{field}<div class="input-group-append">'
                  f'<span class="input-group-text"><a href="{escape(page["clear_search_url"])}" '
@@ -151,13 +151,16 @@ def search_form(page: dict) -> str:
 
 def filter_form(page: dict) -> str:
     """The form bs4_filters.js fills with the chosen filters' fields."""
-    reset = (f'<a href="{escape(page["clear_search_url"])}" class="btn btn-secondary">'
-             f'{escape(fa_gettext("Reset Filters"))}</a>') if page["active_filters"] else ""
+    reset, apply = escape(fa_text("Reset Filters")), escape(fa_text("Apply"))
+    if page["active_filters"]:
+        reset = (f'<a href="{escape(page["clear_search_url"])}" class="btn btn-secondary">'
+                 f"{reset}</a>")
+    else:
+        reset = ""
     return (f'<form id="filter_form" method="GET" action="{escape(page["return_url"])}">'
             f'{_hidden(_kept(page, search=True) + _page_size(page))}<div class="pull-right">'
-            f'<button type="submit" class="btn btn-primary d-none">'
-            f'{escape(fa_gettext("Apply"))}</button>{reset}</div><table class="filters"></table>'
-            '</form><div class="clearfix"></div>')
+            f'<button type="submit" class="btn btn-primary d-none">{apply}</button>{reset}'
+            '</div><table class="filters"></table></form><div class="clearfix"></div>')
 
 
 def action_form(view, page: dict) -> str:
@@ -177,7 +180,7 @@ def tail(view, page: dict) -> str:
     scripts = list(_FORM_JS)
     if page["actions"]:
         html.append(_data("actions-confirmation-data", page["actions_confirmation"]))
-        html.append(_data("message-data", fa_gettext("Please select at least one record.")))
+        html.append(_data("message-data", fa_text("Please select at least one record.")))
         scripts += _ACTIONS_JS
     nonce = escape(csp_nonce())
     html += (f'<script nonce="{nonce}" src="{escape(_static(view, name, v))}"></script>'

@@ -100,7 +100,8 @@ def _user_name(attribute: str):
 
 
 def part_label(part: Part) -> str:
-    return f"{part.number} {part.name} ({_('%(n)d on hand', n=part.stock_on_hand)})"
+    on_hand = _("%(n)d on hand", n=part.stock_on_hand)  # not in the f-string: extraction
+    return f"{part.number} {part.name} ({on_hand})"
 
 
 def _stock(view, context, model, name):
