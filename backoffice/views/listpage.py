@@ -92,7 +92,7 @@ def _export_menu(view) -> str:
     if len(view.export_types) == 1:
         return (f'<li class="nav-item"><a class="nav-link" href="{url(view.export_types[0])}" '
                 f'title="{title}">{title}</a></li>')
-    return _dropdown(fa_text("Export"), (
+    return _dropdown(title, (
         f'<a class="dropdown-item" href="{url(kind)}" title="{title}">{title} '
         f"{escape(kind.upper())}</a>" for kind in view.export_types))
 
@@ -135,8 +135,8 @@ def search_form(page: dict) -> str:
     placeholder = escape(page["search_placeholder"])
     field = (f'<input class="form-control col-auto" size="30" type="text" name="search" '
              f'value="{escape(search or "")}" placeholder="{placeholder}">')
-    button = escape(fa_text("Search"))
-    button = f'<button class="btn btn-secondary my-2 my-sm-0 ml-2" type="submit">{button}</button>'
+    text = escape(fa_text("Search"))
+    button = f'<button class="btn btn-secondary my-2 my-sm-0 ml-2" type="submit">{text}</button>'
     if search:
         field = (f'<div class="form-inline input-group">{field}<div class="input-group-append">'
                  f'<span class="input-group-text"><a href="{escape(page["clear_search_url"])}" '
@@ -151,12 +151,9 @@ def search_form(page: dict) -> str:
 
 def filter_form(page: dict) -> str:
     """The form bs4_filters.js fills with the chosen filters' fields."""
-    reset, apply = escape(fa_text("Reset Filters")), escape(fa_text("Apply"))
-    if page["active_filters"]:
-        reset = (f'<a href="{escape(page["clear_search_url"])}" class="btn btn-secondary">'
-                 f"{reset}</a>")
-    else:
-        reset = ""
+    apply, reset = escape(fa_text("Apply")), escape(fa_text("Reset Filters"))
+    reset = (f'<a href="{escape(page["clear_search_url"])}" class="btn btn-secondary">{reset}'
+             "</a>") if page["active_filters"] else ""
     return (f'<form id="filter_form" method="GET" action="{escape(page["return_url"])}">'
             f'{_hidden(_kept(page, search=True) + _page_size(page))}<div class="pull-right">'
             f'<button type="submit" class="btn btn-primary d-none">{apply}</button>{reset}'
