@@ -1,5 +1,5 @@
-"""Site-wide routes: the root, the health check and the language switch."""
-from flask import Blueprint, current_app, redirect, request, session, url_for
+"""Site-wide routes: the root, the health check, the language switch and the icon."""
+from flask import Blueprint, current_app, redirect, request, send_from_directory, session, url_for
 from sqlalchemy import text
 
 from .extensions import db
@@ -11,6 +11,13 @@ bp = Blueprint("site", __name__)
 @bp.route("/")
 def root():
     return redirect(url_for("admin.index"))
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """The icon, for browsers that ask for it at this address whatever the page says."""
+    return send_from_directory(current_app.static_folder, "favicon.svg",
+                               mimetype="image/svg+xml", max_age=86400)
 
 
 @bp.route("/healthz")

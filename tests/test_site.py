@@ -129,3 +129,17 @@ def test_times_are_stored_in_utc_and_shown_in_local_time(client, auth, freeze):
     assert str(stored).startswith("2026-11-27 11:05")
     html = client.get(f"/admin/user/details/?id={user.id}").get_data(as_text=True)
     assert re.search(r">\s*2026-11-27 19:05\s*<", html)
+
+
+def test_every_page_has_the_apps_icon(client, auth):
+    """The sign-in page and the screens name the icon, served by the app itself
+    (offline), also at /favicon.ico, where browsers ask for it anyway (it was a 404)."""
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200
+    assert icon.mimetype == "image/svg+xml"
+    assert icon.get_data(as_text=True).startswith("<svg")
+    assert 'href="/static/favicon.svg" rel="icon"' in client.get("/login").get_data(as_text=True)
+    auth.login_as("admin")
+    for page in ("/admin/", "/admin/customer/"):
+        assert 'href="/static/favicon.svg" rel="icon"' in client.get(page).get_data(as_text=True)
+    assert client.get("/static/favicon.svg").status_code == 200
