@@ -10,10 +10,10 @@ from flask import current_app, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 from jinja2.utils import htmlsafe_json_dumps
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from ..security import csp_nonce
-from .common import fa_text, label
+from .common import fa_text, html_text, label
 
 _CSS = (("vendor/select2/select2.css", "4.2.1"),
         ("vendor/select2/select2-bootstrap4.css", "1.4.6"),
@@ -29,7 +29,7 @@ def parts(view, page: dict) -> dict[str, Markup]:
     """The parts of `view`'s list page, `page` being what Flask-Admin's index_view gives
     its template: css (in the head), menu, filter_form, action_form, tail (at the end of
     the body)."""
-    html = {"css": "".join(f'<link href="{escape(_static(view, name, v))}" rel="stylesheet">'
+    html = {"css": "".join(f'<link href="{html_text(_static(view, name, v))}" rel="stylesheet">'
                            for name, v in _CSS),
             "menu": menu_bar(view, page),
             "filter_form": filter_form(page) if page["filters"] else "",
@@ -42,31 +42,31 @@ def menu_bar(view, page: dict) -> str:
     count = page["count"]
     # (No translation inside an f-string: the catalogue's extraction does not see it.)
     html = ['<ul class="nav nav-tabs"><li class="nav-item"><span class="nav-link active">',
-            escape(fa_text("List")), f" ({escape(count)})" if count else "", "</span></li>"]
+            html_text(fa_text("List")), f" ({html_text(count)})" if count else "", "</span></li>"]
     if view.can_create:
-        title, text = escape(fa_text("Create New Record")), escape(fa_text("Create"))
-        url = escape(view.get_url(".create_view", url=page["return_url"]))
+        title, text = html_text(fa_text("Create New Record")), html_text(fa_text("Create"))
+        url = html_text(view.get_url(".create_view", url=page["return_url"]))
         html.append(f'<li class="nav-item"><a href="{url}" title="{title}" class="nav-link">'
                     f"{text}</a></li>")
     if view.can_export:
         html.append(_export_menu(view))
-    html += (f'<li class="nav-item"><a class="nav-link" href="{escape(url)}">{escape(text)}'
+    html += (f'<li class="nav-item"><a class="nav-link" href="{html_text(url)}">{html_text(text)}'
              "</a></li>" for text, url in view.list_links())
     if page["filters"]:
         html.append(_dropdown(fa_text("Add Filter"), (
-            f'<a href="#" class="dropdown-item filter">{escape(name)}</a>'
+            f'<a href="#" class="dropdown-item filter">{html_text(name)}</a>'
             for name in page["filter_groups"]), menu="dropdown-menu field-filters"))
     if page["can_set_page_size"]:
         size, per_page = page["page_size"], fa_text("%(num)d per page")
         html.append(_dropdown(per_page % {"num": size}, (
             f'<a class="dropdown-item{" active" if option == size else ""}" '
-            f'href="{escape(page["page_size_url"](option))}">'
-            f'{escape(per_page % {"num": option})}</a>'
+            f'href="{html_text(page["page_size_url"](option))}">'
+            f'{html_text(per_page % {"num": option})}</a>'
             for option in view.page_size_options)))
     if page["actions"]:
         html.append(_dropdown(fa_text("With selected"), (
-            f'<a class="dropdown-item" href="#" data-model-action="{escape(name)}">'
-            f"{escape(label(text))}</a>" for name, text in page["actions"])))
+            f'<a class="dropdown-item" href="#" data-model-action="{html_text(name)}">'
+            f"{html_text(label(text))}</a>" for name, text in page["actions"])))
     if page["search_supported"]:
         html.append(f'<li class="nav-item ml-2">{search_form(page)}</li>')
     if view.can_manage_trash:
@@ -78,38 +78,38 @@ def menu_bar(view, page: dict) -> str:
 def _dropdown(text: str, items, menu: str = "dropdown-menu") -> str:
     return (f'<li class="nav-item dropdown"><a class="nav-link dropdown-toggle" '
             f'data-toggle="dropdown" href="#" role="button" aria-haspopup="true" '
-            f'aria-expanded="false">{escape(text)}</a><div class="{menu}">{"".join(items)}'
+            f'aria-expanded="false">{html_text(text)}</a><div class="{menu}">{"".join(items)}'
             "</div></li>")
 
 
 def _export_menu(view) -> str:
     """The list's export link(s), with the list's filters, search and sort."""
-    title = escape(fa_text("Export"))
+    title = html_text(fa_text("Export"))
 
     def url(kind: str) -> str:
-        return escape(view.get_url(".export", export_type=kind, **request.args))
+        return html_text(view.get_url(".export", export_type=kind, **request.args))
 
     if len(view.export_types) == 1:
         return (f'<li class="nav-item"><a class="nav-link" href="{url(view.export_types[0])}" '
                 f'title="{title}">{title}</a></li>')
     return _dropdown(title, (
         f'<a class="dropdown-item" href="{url(kind)}" title="{title}">{title} '
-        f"{escape(kind.upper())}</a>" for kind in view.export_types))
+        f"{html_text(kind.upper())}</a>" for kind in view.export_types))
 
 
 def _trash_link(view) -> str:
     """The admin's way to the deleted records, and back."""
-    deleted = escape(_("Deleted records"))
+    deleted = html_text(_("Deleted records"))
     if view.in_trash():
-        back = escape(_("Back to the list"))
+        back = html_text(_("Back to the list"))
         return ('<li class="nav-item ml-auto"><a class="nav-link active text-danger" '
-                f'href="{escape(view.get_url(".index_view"))}">{deleted} · {back}</a></li>')
+                f'href="{html_text(view.get_url(".index_view"))}">{deleted} · {back}</a></li>')
     return ('<li class="nav-item ml-auto"><a class="nav-link" '
-            f'href="{escape(view.get_url(".index_view", trash=1))}">{deleted}</a></li>')
+            f'href="{html_text(view.get_url(".index_view", trash=1))}">{deleted}</a></li>')
 
 
 def _hidden(fields) -> str:
-    return "".join(f'<input type="hidden" name="{escape(name)}" value="{escape(value)}">'
+    return "".join(f'<input type="hidden" name="{html_text(name)}" value="{html_text(value)}">'
                    for name, value in fields)
 
 
@@ -132,29 +132,29 @@ def _page_size(page: dict) -> list[tuple[str, object]]:
 
 def search_form(page: dict) -> str:
     search = page["search"]
-    placeholder = escape(page["search_placeholder"])
+    placeholder = html_text(page["search_placeholder"])
     field = (f'<input class="form-control col-auto" size="30" type="text" name="search" '
-             f'value="{escape(search or "")}" placeholder="{placeholder}">')
-    text = escape(fa_text("Search"))
+             f'value="{html_text(search or "")}" placeholder="{placeholder}">')
+    text = html_text(fa_text("Search"))
     button = f'<button class="btn btn-secondary my-2 my-sm-0 ml-2" type="submit">{text}</button>'
     if search:
         field = (f'<div class="form-inline input-group">{field}<div class="input-group-append">'
-                 f'<span class="input-group-text"><a href="{escape(page["clear_search_url"])}" '
+                 f'<span class="input-group-text"><a href="{html_text(page["clear_search_url"])}" '
                  'class="align-middle"><span class="fa fa-times glyphicon glyphicon-remove">'
                  f"</span></a></span></div>{button}</div>")
     else:
         field = f'<div class="form-inline">{field}{button}</div>'
     kept = [*page["filter_args"].items(), *_page_size(page), *_kept(page, search=False)]
-    return (f'<form method="GET" action="{escape(page["return_url"])}" '
+    return (f'<form method="GET" action="{html_text(page["return_url"])}" '
             f'class="form-inline my-2 my-lg-0" role="search">{_hidden(kept)}{field}</form>')
 
 
 def filter_form(page: dict) -> str:
     """The form bs4_filters.js fills with the chosen filters' fields."""
-    apply, reset = escape(fa_text("Apply")), escape(fa_text("Reset Filters"))
-    reset = (f'<a href="{escape(page["clear_search_url"])}" class="btn btn-secondary">{reset}'
+    apply, reset = html_text(fa_text("Apply")), html_text(fa_text("Reset Filters"))
+    reset = (f'<a href="{html_text(page["clear_search_url"])}" class="btn btn-secondary">{reset}'
              "</a>") if page["active_filters"] else ""
-    return (f'<form id="filter_form" method="GET" action="{escape(page["return_url"])}">'
+    return (f'<form id="filter_form" method="GET" action="{html_text(page["return_url"])}">'
             f'{_hidden(_kept(page, search=True) + _page_size(page))}<div class="pull-right">'
             f'<button type="submit" class="btn btn-primary d-none">{apply}</button>{reset}'
             '</div><table class="filters"></table></form><div class="clearfix"></div>')
@@ -162,10 +162,10 @@ def filter_form(page: dict) -> str:
 
 def action_form(view, page: dict) -> str:
     """The form actions.js posts a bulk action (the rows ticked) with."""
-    return (f'<form id="action_form" action="{escape(view.get_url(".action_view"))}" '
+    return (f'<form id="action_form" action="{html_text(view.get_url(".action_view"))}" '
             'method="POST" class="d-none">'
             f'{_hidden([("csrf_token", generate_csrf())])}'
-            f'<input id="url" name="url" type="hidden" value="{escape(page["return_url"])}">'
+            f'<input id="url" name="url" type="hidden" value="{html_text(page["return_url"])}">'
             '<input id="action" name="action" type="hidden" value=""></form>')  # actions.js
 
 
@@ -179,8 +179,8 @@ def tail(view, page: dict) -> str:
         html.append(_data("actions-confirmation-data", page["actions_confirmation"]))
         html.append(_data("message-data", fa_text("Please select at least one record.")))
         scripts += _ACTIONS_JS
-    nonce = escape(csp_nonce())
-    html += (f'<script nonce="{nonce}" src="{escape(_static(view, name, v))}"></script>'
+    nonce = html_text(csp_nonce())
+    html += (f'<script nonce="{nonce}" src="{html_text(_static(view, name, v))}"></script>'
              for name, v in scripts)
     return "".join(html)
 
