@@ -12,12 +12,6 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-
-try:  # markupsafe's escaping itself (C), which escape() wraps in a Markup object
-    from markupsafe import _escape_inner
-except ImportError:  # pragma: no cover  # another markupsafe than requirements.txt's
-    def _escape_inner(text: str) -> str:
-        return str(escape(text))
 from sqlalchemy import bindparam, func, select
 from werkzeug.datastructures import iter_multi_items
 from wtforms import DecimalField
@@ -26,6 +20,12 @@ from wtforms.validators import ValidationError
 from ..audit import live_only
 from ..extensions import db
 from ..models import User
+
+try:  # markupsafe's escaping itself (C), which escape() wraps in a Markup object
+    from markupsafe import _escape_inner
+except ImportError:  # pragma: no cover  # another markupsafe than requirements.txt's
+    def _escape_inner(text: str) -> str:
+        return str(escape(text))
 
 
 def as_id(value) -> int | None:
