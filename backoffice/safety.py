@@ -134,6 +134,18 @@ def schedule(today: date) -> list[dict]:
 HAZARD_STATES = ("open", "overdue", "rectified", "closed")
 
 
+def answer_counts(inspection_ids: list[int]) -> dict[int, dict[str | None, int]]:
+    """{inspection id: {result (None: not answered yet): how many}} in one query."""
+    counts: dict[int, dict[str | None, int]] = {}
+    if inspection_ids:
+        for inspection_id, result, count in db.session.execute(
+                select(InspectionAnswer.inspection_id, InspectionAnswer.result, func.count())
+                .where(InspectionAnswer.inspection_id.in_(inspection_ids))
+                .group_by(InspectionAnswer.inspection_id, InspectionAnswer.result)):
+            counts.setdefault(inspection_id, {})[result] = count
+    return counts
+
+
 def hazard_state(hazard: Hazard, today: date) -> str:
     if hazard.closed_at:
         return "closed"

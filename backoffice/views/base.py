@@ -600,7 +600,12 @@ class SecureModelView(Guarded, ModelView):
         if execute and rows and not current_app.config["STOCK_LISTS"]:
             for relation in self._shown_relations:
                 load_relation(rows, relation)
+        if execute:
+            self.on_list_page(rows)
         return count, rows
+
+    def on_list_page(self, rows: list) -> None:
+        """What a screen reads once for a list page's rows (into `g`, for its columns)."""
 
     # -- lists at scale ---------------------------------------------------------
     _shown_relations = ()  # but for the screen's own_relations

@@ -2,9 +2,10 @@
 verified, equipment, emergency plans and drills, accidents, the safety register, and the
 monthly report (DOMAIN.md "Safety"). What is due when lives in safety.py.
 """
+from collections import Counter
 from datetime import date, timedelta
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla import filters
 from flask_babel import gettext as _
@@ -159,18 +160,29 @@ class InspectionTemplateAdmin(SecureModelView):
 
 # -- inspections ------------------------------------------------------------------------------
 
-def _results(view, context, model, name):
-    counts = {}
-    for answer in model.answers:
-        counts[answer.result] = counts.get(answer.result, 0) + 1
-    parts = [Markup('<span class="badge badge-{}">{} {}</span>').format(
-        css, ANSWER_LABELS[key], counts[key])
-        for key, css in (("pass", "success"), ("fail", "danger"), ("na", "secondary"))
-        if counts.get(key)]
+def _answer_counts(inspection: SafetyInspection) -> dict:
+    """{result: how many answers} of an inspection: from the list page's counts when it
+    is on one, else from its answers (the export loads them)."""
+    page = g.get("answer_counts")
+    if page is not None:
+        return page.get(inspection.id, {})
+    return Counter(answer.result for answer in inspection.answers)
+
+
+def _result_parts(inspection: SafetyInspection) -> list[tuple[str, str, int]]:
+    """(css, label, count) of each result the inspection has, "to answer" last."""
+    counts = _answer_counts(inspection)
+    parts = [(css, ANSWER_LABELS[key], counts[key])
+             for key, css in (("pass", "success"), ("fail", "danger"), ("na", "secondary"))
+             if counts.get(key)]
     if counts.get(None):
-        parts.append(Markup('<span class="badge badge-light">{} {}</span>').format(
-            _("To answer"), counts[None]))
-    return Markup(" ").join(parts)
+        parts.append(("light", _l("To answer"), counts[None]))
+    return parts
+
+
+def _results(view, context, model, name):
+    return Markup(" ").join(Markup('<span class="badge badge-{}">{} {}</span>').format(
+        css, text, count) for css, text, count in _result_parts(model))
 
 
 def _signed(view, context, model, name):
@@ -199,7 +211,7 @@ class SafetyInspectionAdmin(SecureModelView):
         "area": _area, "template": column_formatters["template"],
         "inspector": _user_name("inspector"),
         "results": lambda v, c, m, n: " ".join(
-            f"{ANSWER_LABELS[a.result]}" for a in m.answers if a.result),
+            f"{text} {count}" for _css, text, count in _result_parts(m)),
         "signed": lambda v, c, m, n: _("Signed off") if m.signed_at else _("In progress"),
     }
     column_filters = (
@@ -210,8 +222,12 @@ class SafetyInspectionAdmin(SecureModelView):
     )
     can_view_details = False  # the inspection's own page is its record
 
-    def get_query(self):
-        return super().get_query().options(selectinload(SafetyInspection.answers))
+    def on_list_page(self, rows: list) -> None:
+        # The Results column: the page's answers counted, not loaded.
+        g.answer_counts = safety.answer_counts([row.id for row in rows])
+
+    def _export_query(self):
+        return super()._export_query().options(selectinload(SafetyInspection.answers))
 
     @expose("/new/", methods=("GET", "POST"))
     def create_view(self):

@@ -356,13 +356,9 @@ class EmployeeAdmin(FreshFilterOptions, SecureModelView):
     def search_clause(self, text: str):
         return employee_search(text)
 
-    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True,
-                 page_size=None):
-        count, rows = super().get_list(page, sort_column, sort_desc, search, filters,
-                                       execute=execute, page_size=page_size)
-        if execute:  # the page's employees, assessed together for the Training column
-            g.training_page = training.assess([e for e in rows if e.status == "active"])
-        return count, rows
+    def on_list_page(self, rows: list) -> None:
+        # The page's employees, assessed together for the Training column.
+        g.training_page = training.assess([e for e in rows if e.status == "active"])
 
     def validate_form(self, form) -> bool:
         valid = super().validate_form(form)
