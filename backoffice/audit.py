@@ -97,9 +97,12 @@ def jsonable(value):
 def _columns(obj):
     mapper = inspect(obj).mapper
     redacted = getattr(type(obj), "__audit_redacted__", frozenset())
-    keys = {mapper.get_property_by_column(c).key for c in mapper.primary_key}
+    # the key is the record number; derived columns (a reversed copy kept for searches)
+    # follow their source
+    left_out = {mapper.get_property_by_column(c).key for c in mapper.primary_key}
+    left_out |= _QUIET | getattr(type(obj), "__audit_derived__", frozenset())
     for attr in mapper.column_attrs:
-        if attr.key not in _QUIET and attr.key not in keys:  # the key is the record number
+        if attr.key not in left_out:
             yield attr.key, attr.key in redacted
 
 

@@ -1,4 +1,7 @@
 """Flask extensions, created unbound and bound to an app in create_app()."""
+from pathlib import Path
+
+import flask_admin.babel
 import flask_babel
 from flask import g, has_request_context
 from flask_babel import Babel
@@ -8,6 +11,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+from wtforms.i18n import messages_path
 
 # Explicit constraint names, so that migrations can alter and drop them on every
 # database (SQLite's batch mode needs a name for each constraint it rebuilds).
@@ -47,4 +51,8 @@ class TranslationDomain(flask_babel.Domain):
 
 
 babel.domain_instance = TranslationDomain()
+# WTForms' own messages, which every form of ours asks through Flask-Admin's BaseForm:
+# its catalogue, with ours (wtforms.po) merged over it where its Chinese misleads.
+flask_admin.babel.wtforms_domain = flask_babel.Domain(
+    [messages_path(), str(Path(__file__).parent / "translations")], domain="wtforms")
 csrf = CSRFProtect()

@@ -284,6 +284,9 @@ class Customer(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
 
     __soft_delete_cascade__ = ("vehicles", "visits")
+    # Copies kept for searching, not audited; phone numbers, masked for some roles.
+    __audit_derived__ = frozenset({"mobile_reversed"})
+    __contact_details__ = frozenset({"mobile", "other_phone"})
 
     agent = relationship(User, foreign_keys=[agent_id])
     vehicles = relationship("Vehicle", back_populates="owner", order_by="Vehicle.id")
@@ -323,6 +326,7 @@ class Vehicle(TimestampMixin, VersionMixin, SoftDeleteMixin, db.Model):
     next_maintenance_km: Mapped[int | None] = mapped_column(Integer)
 
     __soft_delete_cascade__ = ("visits",)
+    __audit_derived__ = frozenset({"plate_reversed", "vin_reversed"})  # (as Customer's)
 
     owner = relationship(Customer, back_populates="vehicles")
     visits = relationship("Visit", back_populates="vehicle")

@@ -10,4 +10,5 @@ py=.venv/bin
     --width 100 --no-fuzzy-matching --ignore-obsolete
 "$py/pybabel" -q compile -d backoffice/translations -D messages
 "$py/pybabel" -q compile -d backoffice/translations -D admin
+"$py/pybabel" -q compile -d backoffice/translations -D wtforms
 rm -f messages.pot

@@ -245,7 +245,7 @@ def test_the_slot_length_is_a_setting(client, auth, advisor):
     assert 'value="09:30"' not in form
     assert book(auth, make_vehicle(), "09:00", advisor=advisor).status_code == 302
     assert db.session.scalar(select(Appointment.ends_at)) == at(LATER, "10:00")
-    assert "不是有效的" in book(auth, make_vehicle(), "09:30", advisor=advisor).get_data(
+    assert "选项无效" in book(auth, make_vehicle(), "09:30", advisor=advisor).get_data(
         as_text=True)
 
 

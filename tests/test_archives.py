@@ -55,7 +55,7 @@ def test_create_customer_normalizes_the_mobile(client, auth, agent):
         ("mobile", "1381234567", "手机号码为 11 位"),
         ("mobile", "12812345678", "手机号码以 13 至 19 开头"),
         ("other_phone", "0755-123", "固定电话"),
-        ("name", "", "该字段是必填字段"),
+        ("name", "", "此项必须填写"),
     ],
 )
 def test_bad_customer_input_is_refused_in_chinese(client, auth, agent, field, value, message):
@@ -502,18 +502,27 @@ def test_csv_export_for_excel_and_nothing_left_open(app, client, auth, freeze):
 
 def test_manager_sees_masked_mobiles_everywhere(client, auth, freeze):
     freeze(NOW)
-    customer = make_customer(name="隐私客户", mobile="13812341234")
+    customer = make_customer(name="隐私客户", mobile="13900001234")
+    customer.mobile = "13812341234"  # the audit log holds both, old and new
+    db.session.commit()
+    entry = db.session.scalar(select(AuditLog.id).where(AuditLog.model == "customer",
+                                                        AuditLog.action == "update"))
     auth.login_as("manager")
     pages = [
         client.get("/admin/customer/"),
         client.get(f"/admin/customer/details/?id={customer.id}"),
         client.get(f"/admin/customer/archive/?id={customer.id}"),
         client.get("/admin/customer/export/csv/"),
+        client.get("/admin/audit_log/"),
+        client.get(f"/admin/audit_log/details/?id={entry}"),
+        client.get("/admin/audit_log/export/csv/"),
     ]
     for page in pages:
         text = page.get_data(as_text=True)
-        assert "138****1234" in text
+        assert "138****1234" in text, page.request.path
         assert "13812341234" not in text
+        assert "13900001234" not in text
+        assert "43214321831" not in text  # nor its reversed copy (kept for searches)
     sheet = load_workbook(io.BytesIO(client.get("/admin/customer/export/xlsx/").data)).active
     assert "138****1234" in [c.value for c in sheet[2]]
 
@@ -719,3 +728,18 @@ def test_filter_lists_agents_added_after_start_up(client, auth, agent):
     labels = {label for items in groups.values() for item in items
               for _value, label in item["options"] or []}
     assert "新来的业务员" in labels
+
+
+def test_pages_show_no_python_values(client, auth, agent):
+    """No "None" for a choice not made, "是"/"否" rather than True/False."""
+    from .factories import make_call
+
+    customer = make_customer(name="默认值", contact_consent=False)
+    call = make_call(customer)  # planned: no result, no opinion yet
+    for url in (f"/admin/customer/details/?id={customer.id}", "/admin/follow_up_call/",
+                f"/admin/follow_up_call/details/?id={call.id}"):
+        html = client.get(url).get_data(as_text=True)
+        cells = re.findall(r"<td[^>]*>\s*([^<]*?)\s*</td>", html)
+        assert not {"None", "True", "False"} & set(cells), url
+    html = client.get(f"/admin/customer/details/?id={customer.id}").get_data(as_text=True)
+    assert re.search(r"同意被联系</b>\s*</td>\s*<td>\s*否\s*</td>", html)

@@ -192,13 +192,13 @@ def test_a_handover_step_sent_from_an_older_page_saves_nothing(app, client, auth
     ("name", "data", "message"),
     [
         ("covers", {"seat_cover": "y", "wheel_cover": "y"}, "请先安装好三件套"),
-        ("walk_around", {"mileage": "-1", "fuel_eighths": "4"}, "数值必须大于 0"),
+        ("walk_around", {"mileage": "-1", "fuel_eighths": "4"}, "不能小于 0"),
         ("walk_around", {"mileage": "9000", "fuel_eighths": "4"}, "里程低于上次记录的 10000 公里"),
-        ("walk_around", {"mileage": "12000"}, "该字段是必填字段"),
-        ("consultation", {"requests": "x"}, "该字段是必填字段"),
-        ("diagnosis", {"fault_confirmation": "x", "warranty_reason": "y"}, "该字段是必填字段"),
+        ("walk_around", {"mileage": "12000"}, "此项必须填写"),
+        ("consultation", {"requests": "x"}, "此项必须填写"),
+        ("diagnosis", {"fault_confirmation": "x", "warranty_reason": "y"}, "此项必须填写"),
         ("parts", {"parts_in_stock": "0"}, "请填写备品预计到货日期"),
-        ("estimate", {"estimate_amount": "abc", "promised_at": "2026-11-28T17:00"}, "不是有效"),
+        ("estimate", {"estimate_amount": "abc", "promised_at": "2026-11-28T17:00"}, "请填写数字"),
     ],
 )
 def test_a_step_with_bad_input_is_not_saved(client, auth, advisor, name, data, message):

@@ -330,3 +330,45 @@ def fuzz_every_form(client, *urls: str) -> None:
                 forms.setdefault((action.split("?")[0], *sorted(form.fields)), (form, action))
     for form, action in forms.values():
         no_server_error(client, form, action)
+
+
+def test_forms_read_text_and_numbers_as_meant(client, auth):
+    """Every form (ours.common.Form): spaces around text dropped, spaces only are no
+    answer, a whole number beyond an Integer column refused, unreadable input said once,
+    and WTForms' own messages in plain Chinese."""
+    from .test_archives import customer_form, vehicle_form
+    from .test_checklists import step
+
+    auth.login_as("admin")
+    before = rows(Customer)
+    for name in ("   ", "\u3000\t"):  # spaces only, full-width too
+        html = auth.post("/admin/customer/new/", customer_form(name=name)).get_data(
+            as_text=True)
+        assert "此项必须填写。" in html
+    assert rows(Customer) == before
+    assert auth.post("/admin/customer/new/", customer_form(name="  王小明 ")).status_code == 302
+    assert db.session.scalar(select(Customer.name).order_by(Customer.id.desc())) == "王小明"
+
+    owner = make_customer(mobile="13900001111")
+    html = auth.post("/admin/vehicle/new/", vehicle_form(
+        owner, current_mileage="99999999999")).get_data(as_text=True)
+    assert "数值过大" in html
+    assert rows(Vehicle) == 0
+    # WTForms' "at least" in Chinese that means it (its catalogue says "greater than"),
+    # and a number that is none said once, not also "at least 0".
+    reception = make_reception(complete=False)
+    for mileage, said, unsaid in (("-5", "不能小于 0。", "必须大于"),
+                                  ("abc", "请填写整数。", "不能小于")):
+        html = step(auth, reception.id, "walk_around",
+                    {"mileage": mileage, "fuel_eighths": "4"}).get_data(as_text=True)
+        assert said in html, mileage
+        assert unsaid not in html, mileage
+
+
+@pytest.mark.parametrize("page", ["999999999999999999999", "9223372036854775807", "-3"])
+def test_a_page_number_beyond_any_list_shows_an_empty_page(client, auth, page):
+    make_customer()
+    auth.login_as("admin")
+    for url in ("/admin/customer/", "/admin/follow_up_call/", "/admin/audit_log/"):
+        response = client.get(url, query_string={"page": page})
+        assert response.status_code == 200, url

@@ -79,8 +79,8 @@ def test_admin_creates_a_user_who_can_then_sign_in(app, client, auth, admin):
         ({"new_password": "1234567890", "confirm_password": "1234567890"}, "此密码过于常见"),
         ({"confirm_password": "something else"}, "两次输入的密码不一致"),
         ({"username": "李丽"}, "请使用 2 到 64 个字母"),
-        ({"username": ""}, "该字段是必填字段"),
-        ({"role": "emperor"}, "不是有效的选择"),
+        ({"username": ""}, "此项必须填写"),
+        ({"role": "emperor"}, "选项无效，请从列表中选择"),
     ],
 )
 def test_bad_input_is_refused_in_chinese_and_nothing_saved(client, auth, admin, form, message):

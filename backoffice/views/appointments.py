@@ -8,7 +8,6 @@ from datetime import date, datetime, time, timedelta
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla import filters
-from flask_admin.form import BaseForm  # WTForms with its messages in the user's language
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -41,6 +40,7 @@ from ..security import safe_next_url
 from .archives import VISIT_KIND_LABELS, customer_search, show_mobile, vehicle_search
 from .base import STALE_MESSAGE, FreshFilterOptions, SecureBaseView, SecureModelView, screen
 from .checklists import new_customer_and_vehicle, start_reception
+from .common import Form as BaseForm  # ours: see its docstring
 from .common import OptionFilter, advisor_options, badge, row_link, users_with_role
 from .followups import STAGE_LABELS
 from .home import DueItem, due_items

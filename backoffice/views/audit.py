@@ -2,6 +2,7 @@
 import json
 import re
 from datetime import datetime
+from functools import cache
 
 from flask import current_app, has_app_context
 from flask_admin.contrib.sqla import filters
@@ -10,9 +11,11 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import select
 
+from ..auth import current_role
 from ..extensions import db
-from ..formatting import format_datetime
+from ..formatting import format_datetime, mask_mobile
 from ..models import AuditLog, User
+from ..permissions import sees_contact_details
 from .base import FreshFilterOptions, SecureModelView
 
 ACTIONS = {
@@ -83,12 +86,29 @@ ENTRY_NOTES = {
 }
 
 
+@cache
+def _record_class(table: str):
+    return next((mapper.class_ for mapper in db.Model.registry.mappers
+                 if mapper.local_table.name == table), None)
+
+
 def _changes(entry: AuditLog):
-    """(field, old, new) of each change an entry holds; a note that is not an (old, new)
-    pair, as its new value."""
+    """(field, old, new) of each change an entry holds, as the user may see them: phone
+    numbers masked for a role that sees them so everywhere, a search copy of a value
+    (older entries hold them) left out; a note that is not an (old, new) pair, as its new
+    value."""
+    record = _record_class(entry.model)
+    derived = getattr(record, "__audit_derived__", frozenset())
+    masked = (frozenset() if sees_contact_details(current_role())
+              else getattr(record, "__contact_details__", frozenset()))
     for field, change in sorted((entry.changes or {}).items()):
+        if field in derived:
+            continue
         pair = isinstance(change, list | tuple) and len(change) == 2
-        yield (field, *change) if pair else (field, None, change)
+        old, new = change if pair else (None, change)
+        if field in masked:
+            old, new = mask_mobile(old), mask_mobile(new)
+        yield field, old, new
 
 
 def _changes_formatter(view, context, model, name):
@@ -104,7 +124,8 @@ def _changes_formatter(view, context, model, name):
 
 
 def _changes_text(view, context, model, name):
-    return json.dumps(model.changes or {}, ensure_ascii=False)
+    return json.dumps({field: [old, new] for field, old, new in _changes(model)},
+                      ensure_ascii=False)
 
 
 def _model_formatter(view, context, model, name):

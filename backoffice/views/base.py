@@ -47,6 +47,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from jinja2 import pass_context
 from markupsafe import Markup, escape
 from sqlalchemy import Column, Select, bindparam, func, literal_column, select, union
 from sqlalchemy import inspect as sa_inspect
@@ -70,6 +71,8 @@ from ..permissions import allowed
 from ..security import csp_nonce
 from . import listpage
 from .common import (
+    INTEGER_MAX,
+    Form,
     NumberField,
     ThroughFilter,
     address,
@@ -212,7 +215,7 @@ def _datetime_formatter(view, value, name):
 YES_NO = {True: _l("Yes"), False: _l("No")}
 
 
-def _bool_export_formatter(view, value, name):
+def _yes_no_formatter(view, value, name):
     return label(YES_NO[bool(value)])
 
 
@@ -373,8 +376,8 @@ def list_cell(view, name: str):
             value = view._get_field_value(row, name)
         else:
             value = formatter(view, None, row, name)
-        if choices:
-            return choices.get(value) or value
+        if choices:  # (no choice made: nothing shown)
+            return choices.get(value, "" if value is None else value)
         kind = type(value)
         if kind not in by_type:
             by_type[kind] = next((f for t, f in view.column_type_formatters.items()
@@ -470,6 +473,7 @@ class SecureModelView(Guarded, ModelView):
     deletable = True
     exportable = True
 
+    form_base_class = Form
     model_form_converter = ModelConverter
     filter_converter = FilterConverter()
     can_view_details = True
@@ -479,9 +483,11 @@ class SecureModelView(Guarded, ModelView):
     list_template = "admin/model/backoffice_list.html"
     form_excluded_columns = ("version", "created_at", "updated_at", "deleted_at")
     column_type_formatters = {**typefmt.BASE_FORMATTERS, **_DATES}
-    column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, **_DATES}
+    column_type_formatters_detail = {
+        **typefmt.DETAIL_FORMATTERS, **_DATES, bool: _yes_no_formatter
+    }
     column_type_formatters_export = {
-        **typefmt.EXPORT_FORMATTERS, **_DATES, bool: _bool_export_formatter
+        **typefmt.EXPORT_FORMATTERS, **_DATES, bool: _yes_no_formatter
     }
 
     def __init__(self, *args, **kwargs):
@@ -848,6 +854,14 @@ class SecureModelView(Guarded, ModelView):
                 and isinstance(clause.left, Column)
                 and clause.left.table is self.model.__table__)
 
+    def _get_list_extra_args(self):
+        args = super()._get_list_extra_args()
+        # A page number typed into the address beyond any list (or below the first):
+        # the farthest page an Integer offset reaches, which lists nothing, instead of
+        # an offset the database cannot take.
+        args.page = min(max(args.page or 0, 0), INTEGER_MAX // max(self.page_size_options))
+        return args
+
     def _apply_pagination(self, query, page, page_size):
         page_size = self.page_size if page_size is None else page_size
         offset = (page or 0) * (page_size or 0)
@@ -870,6 +884,11 @@ class SecureModelView(Guarded, ModelView):
             return self._trash_filter(super().get_count_query())
         return self._trash_filter(
             CappedCount([literal_column("1")], db.session).select_from(self.model))
+
+    @pass_context
+    def get_detail_value(self, context, model, name):
+        value = super().get_detail_value(context, model, name)
+        return "" if value is None else value  # a choice not made (Flask-Admin: "None")
 
     def get_list_row_actions(self):
         return [] if self.in_trash() else super().get_list_row_actions()

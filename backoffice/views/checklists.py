@@ -11,7 +11,6 @@ from decimal import Decimal
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla import filters
-from flask_admin.form import BaseForm  # WTForms with its messages in the user's language
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -55,6 +54,7 @@ from ..permissions import allowed
 from ..rules import check_labels
 from .archives import VISIT_KIND_LABELS, previous_mileage, vehicle_search
 from .base import SecureModelView, refused_as_stale, screen
+from .common import Form as BaseForm  # ours: see its docstring
 from .common import NumberField, OptionFilter, decimal_problem, row_link
 from .home import DueItem, due_items
 from .parts import STATE_LABELS as ORDER_STATE_LABELS

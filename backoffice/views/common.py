@@ -8,13 +8,14 @@ from flask import current_app, g, has_request_context, request, url_for
 from flask_admin.babel import lazy_gettext as fa_lazy_gettext
 from flask_admin.contrib.sqla import filters
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_admin.form import BaseForm
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import bindparam, func, select
 from werkzeug.datastructures import iter_multi_items
-from wtforms import DecimalField
+from wtforms import DecimalField, FormField, PasswordField
 from wtforms.validators import ValidationError
 
 from ..audit import live_only
@@ -28,14 +29,46 @@ except ImportError:  # pragma: no cover  # another markupsafe than requirements.
         return str(escape(text))
 
 
+# The largest number an Integer column holds (PostgreSQL refuses a bigger one).
+INTEGER_MAX = 2**31 - 1
+
+
 def as_id(value) -> int | None:
     """`value` (sent by a form or in the address) as a record id, or None when it cannot
     be one: PostgreSQL would refuse to compare text, or a number beyond any Integer key,
     with an id."""
     text = str(value)
-    if text.isascii() and text.isdigit() and int(text) <= 2**31 - 1:
+    if text.isascii() and text.isdigit() and int(text) <= INTEGER_MAX:
         return int(text)
     return None
+
+
+class Form(BaseForm):
+    """Every form of ours (Flask-Admin's screens' and our own): WTForms with its messages
+    in the user's language (Flask-Admin's BaseForm), reading input as a person means it.
+    Text loses its surrounding spaces, so a required field of spaces only is empty (WTForms'
+    InputRequired takes "   "); a whole number bigger than a column holds is refused (it
+    reached PostgreSQL before); a value that could not be read ("abc" for a number) says
+    so alone, not also "must be at least 0" (its validators ran on nothing)."""
+
+    def validate(self, extra_validators=None):
+        for field in self:
+            if isinstance(field.data, str) and not isinstance(field, PasswordField):
+                field.data = field.data.strip()
+        valid = super().validate(extra_validators)
+        for field in self:
+            if isinstance(field, FormField):
+                continue
+            if field.errors and field.process_errors:  # (Optional() clears both)
+                field.errors = list(field.process_errors)
+            elif field.flags.required and field.data == "":
+                field.errors = [_("This field is required.")]
+            elif type(field.data) is int and abs(field.data) > INTEGER_MAX:
+                field.errors = [_("The number is too large.")]
+            else:
+                continue
+            valid = False
+        return valid
 
 
 class SearchLoader(QueryAjaxModelLoader):

@@ -665,7 +665,7 @@ class LetterAdmin(SecureModelView):
     column_labels = {
         "customer": _l("Customer"), "customer.name": _l("Customer name"),
         "customer.mobile": _l("Mobile"), "kind": _l("Letter type"), "subject": _l("Subject"),
-        "body": _l("Text"), "channel": _l("Channel"), "due_on": _l("Due"),
+        "body": _l("Text"), "channel": _l("Channel"), "due_on": _l("Send by"),
         "sent_on": _l("Sent on"), "sender": _l("Sender"), "event": _l("Event"),
         "call": _l("From the call"), "complaint": _l("About the complaint"),
     }

@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from flask import abort, flash, redirect, request
 from flask_admin import expose
 from flask_admin.contrib.sqla import filters
-from flask_admin.form import BaseForm
 from flask_admin.form.widgets import DatePickerWidget
 from flask_admin.model.template import EditRowAction
 from flask_babel import gettext as _
@@ -29,6 +28,7 @@ from ..pdf import pdf_response, render_pdf
 from ..rules import check_labels
 from ..summaries import PERIODS, UNASSIGNED, period_bounds, summary_figures
 from .base import STALE_MESSAGE, SecureModelView
+from .common import Form as BaseForm  # ours: see its docstring
 from .followups import (
     CALL_KIND_LABELS,
     LETTER_KIND_LABELS,
