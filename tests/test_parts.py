@@ -374,6 +374,17 @@ def test_an_order_needs_parts_once_each(auth, advisor):
     assert db.session.scalar(select(func.count()).select_from(PartsOrder)) == 0
 
 
+def test_an_order_is_for_one_of_the_customers_own_cars(auth, advisor):
+    """Is a car of another customer refused, naming its owner?"""
+    customer = make_vehicle(owner=make_customer(name="王先生")).owner
+    other = make_vehicle(owner=make_customer(name="李女士"), plate_number="粤B24680")
+    part = make_part(stock=3)
+    refused = new_order(auth, customer, [(part, 1)], vehicle=other.id)
+    assert "粤B24680 的车主是 李女士，不是 王先生" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(PartsOrder)) == 0
+    assert new_order(auth, customer, [(part, 1)]).status_code == 302
+
+
 def test_changing_the_parts_of_a_checked_order_checks_the_stock_again(auth, advisor):
     part = make_part(stock=5)
     order = make_parts_order([(part, 1)], state="ready")

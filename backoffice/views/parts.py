@@ -414,6 +414,11 @@ class PartsOrderAdmin(FreshFilterOptions, SecureModelView):
             self._check_order(form, model, is_created)
 
     def _check_order(self, form, model: PartsOrder, is_created: bool) -> None:
+        if model.vehicle and model.vehicle.owner != model.customer:
+            raise ValidationError(_("%(plate)s belongs to %(owner)s, not to %(customer)s: "
+                                    "choose one of the customer's cars.",
+                                    plate=model.vehicle.plate_number,
+                                    owner=model.vehicle.owner.name, customer=model.customer.name))
         if is_created:
             model.ordered_on = clock.today()
             model.handled_by = current_user._get_current_object()
