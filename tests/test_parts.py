@@ -331,6 +331,33 @@ def test_shipping_needs_the_tracking_number(client, auth, advisor):
     assert (order.state, order.tracking) == ("handed_over", "顺丰 SF1402375598")
 
 
+def test_impossible_dates_are_refused(client, auth, advisor):
+    """Parts expected on a day already past, or handed over before the order was placed?"""
+    part = make_part(stock=1, name="前刹车片")
+    order = make_parts_order([(part, 2)], ordered_on=TODAY - timedelta(days=2))
+    past = auth.post(f"/admin/parts_order/check/?id={order.id}",
+                     {"expected_on": (TODAY - timedelta(days=1)).isoformat()})
+    assert "预计到货日期 2026-11-26 已经过去" in client.get(past.headers["Location"]).get_data(
+        as_text=True)
+    assert reload(PartsOrder, order.id).state == "open"
+    assert auth.post(f"/admin/parts_order/check/?id={order.id}",
+                     {"expected_on": TODAY.isoformat()}).status_code == 302
+    assert reload(PartsOrder, order.id).expected_on == TODAY
+
+    ready = make_parts_order([(part, 1)], ordered_on=TODAY - timedelta(days=2), state="ready")
+    early = auth.post(f"/admin/parts_order/hand_over/?id={ready.id}", {
+        "delivery": "handover", "day": (TODAY - timedelta(days=3)).isoformat(),
+        "by": advisor.id})
+    assert "配件不能早于下单日期（2026-11-25）出库" in client.get(
+        early.headers["Location"]).get_data(as_text=True)
+    assert reload(PartsOrder, ready.id).state == "ready"
+    assert reload(Part, part.id).stock_on_hand == 1
+    auth.post(f"/admin/parts_order/hand_over/?id={ready.id}", {
+        "delivery": "handover", "day": (TODAY - timedelta(days=2)).isoformat(),
+        "by": advisor.id})
+    assert reload(PartsOrder, ready.id).state == "handed_over"
+
+
 def test_a_rejection_for_quality_opens_a_complaint(client, auth, advisor):
     agent = make_user("followup_agent", "agent", display_name="李丽")
     customer = make_vehicle(owner=make_customer(name="王先生", agent=agent)).owner
