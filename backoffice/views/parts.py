@@ -73,6 +73,8 @@ check_labels(UNIT_LABELS, PART_UNITS)
 check_labels(MOVE_LABELS, STOCK_MOVES)
 check_labels(STATE_LABELS, ORDER_STATES)
 check_labels(DELIVERY_LABELS, DELIVERY_METHODS)
+# An order line's quantity, in the words of a stock movement's (parts.py).
+AT_LEAST_ONE = validators.NumberRange(min=1, message=_l("The quantity must be at least 1."))
 # Who hands parts over: the roles that may write here.
 HANDLERS = ("service_advisor", "supervisor", "admin")
 
@@ -384,7 +386,7 @@ class PartsOrderAdmin(FreshFilterOptions, SecureModelView):
             "column_labels": {"part": _l("Part"), "quantity": _l("Quantity")},
             "form_args": {"part": {"validators": [validators.InputRequired()]},
                           "quantity": {"validators": [validators.InputRequired(),
-                                                      validators.NumberRange(min=1)]}},
+                                                      AT_LEAST_ONE]}},
             "form_ajax_refs": {"part": SearchLoader("part", Part, parts.part_search,
                                                     part_label, Part.number)},
         }),
