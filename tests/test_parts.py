@@ -412,6 +412,15 @@ def test_an_order_is_for_one_of_the_customers_own_cars(auth, advisor):
     assert new_order(auth, customer, [(part, 1)]).status_code == 302
 
 
+def test_the_order_form_pickers_say_what_they_search(client, advisor):
+    """Do the customer, car and part boxes say what to type (not "请选择模型")?"""
+    form = client.get("/admin/parts_order/new/").get_data(as_text=True)
+    assert 'data-placeholder="输入姓名、手机号或车牌号搜索"' in form
+    assert 'data-placeholder="输入车牌号、车辆识别代号末几位或车主姓名搜索"' in form
+    assert "输入配件编号或名称搜索" in form  # in the new line's template (escaped)
+    assert "请选择模型" not in form
+
+
 def test_changing_the_parts_of_a_checked_order_checks_the_stock_again(auth, advisor):
     part = make_part(stock=5)
     order = make_parts_order([(part, 1)], state="ready")
