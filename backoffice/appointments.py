@@ -35,15 +35,7 @@ def hhmm(moment) -> str:
 
 def place(appointment: Appointment, advisor: User, starts_at: datetime) -> None:
     """Put `appointment` into `advisor`'s slot beginning at `starts_at`, or raise
-    BookingRefused with the reason (nothing is changed then).
-
-    The places taken are counted inside the write transaction, after the advisor's row
-    is locked: on PostgreSQL `SELECT ... FOR UPDATE` makes two app servers booking the
-    same advisor wait for each other, so the second counts the first one's booking; on
-    SQLite a request that writes holds the database's write lock from its first
-    statement (database.py: BEGIN IMMEDIATE), which serializes bookings the same way.
-    Without the lock both could see "one place left" and both book it.
-    """
+    BookingRefused with the reason (nothing is changed then)."""
     current = settings.current()
     starts_at = clock.aware(starts_at).astimezone(clock.local_tz())
     slots = rules.day_slots(current)
@@ -61,7 +53,25 @@ def place(appointment: Appointment, advisor: User, starts_at: datetime) -> None:
         raise BookingRefused(_("This slot is over: choose a later one."))
     if advisor is None or advisor.role != "service_advisor" or not advisor.is_active:
         raise BookingRefused(_("Choose a service advisor."))
+    ensure_room(appointment, advisor, starts_at, ends_at)
+    appointment.advisor = advisor
+    appointment.starts_at, appointment.ends_at = starts_at, ends_at
 
+
+def ensure_room(appointment: Appointment, advisor: User, starts_at: datetime,
+                ends_at: datetime) -> None:
+    """Raise BookingRefused unless `advisor` has a place for `appointment` from
+    `starts_at` (local time) to `ends_at`, in the slot and in the day, and its car has
+    no other appointment that day.
+
+    The places taken are counted inside the write transaction, after the advisor's row
+    is locked: on PostgreSQL `SELECT ... FOR UPDATE` makes two app servers booking the
+    same advisor wait for each other, so the second counts the first one's booking; on
+    SQLite a request that writes holds the database's write lock from its first
+    statement (database.py: BEGIN IMMEDIATE), which serializes bookings the same way.
+    Without the lock both could see "one place left" and both book it.
+    """
+    current = settings.current()
     db.session.execute(select(User.id).where(User.id == advisor.id).with_for_update())
     others = select(func.count()).select_from(Appointment).where(
         Appointment.advisor_id == advisor.id, holding())
@@ -95,8 +105,17 @@ def place(appointment: Appointment, advisor: User, starts_at: datetime) -> None:
             raise BookingRefused(_("This car is booked on %(day)s already, at %(time)s.",
                                    day=format_date(day),
                                    time=hhmm(booked.astimezone(clock.local_tz()))))
-    appointment.advisor = advisor
-    appointment.starts_at, appointment.ends_at = starts_at, ends_at
+
+
+def restore(appointment: Appointment) -> None:
+    """Bring a deleted appointment back (the trash). Deleting it freed its place, which may
+    have been booked since: one that takes a place gets it back only if the slot, the day
+    and its car pass the booking's checks, else BookingRefused and nothing changes. Its
+    time may be over: the record comes back as it was."""
+    if appointment.status in HOLDING_STATUSES:
+        ensure_room(appointment, appointment.advisor,
+                    appointment.starts_at.astimezone(clock.local_tz()), appointment.ends_at)
+    appointment.restore()
 
 
 def settle_confirmation(appointment: Appointment, user: User | None, now: datetime) -> None:

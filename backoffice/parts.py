@@ -15,6 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from . import followups
 from .extensions import db
+from .formatting import format_date
 from .models import Complaint, Part, PartsOrder, PartsOrderLine, StockMovement, User
 from .search import starts_with
 
@@ -142,6 +143,10 @@ def check_stock(order: PartsOrder, user: User, now: datetime,
     short = shortfalls(order)
     if short and expected_on is None:
         raise StockRefused(_("Some parts are short: say when they are expected."))
+    if short and expected_on < now.date():
+        raise StockRefused(_("The parts short cannot be expected on %(day)s, a day already "
+                             "past: say when they are expected now.",
+                             day=format_date(expected_on)))
     order.state = "awaiting_stock" if short else "ready"
     order.expected_on = expected_on if short else None
     order.checked_at, order.checked_by = now, user
@@ -158,6 +163,9 @@ def hand_over(order: PartsOrder, delivery: str, day: date, by: User, tracking: s
     if order.state != "ready":
         raise StockRefused(_("Check the stock first: only an order whose parts are all in "
                              "stock is handed over."))
+    if day < order.ordered_on:
+        raise StockRefused(_("The parts cannot go out before the order was placed, on "
+                             "%(day)s.", day=format_date(order.ordered_on)))
     reason = _("Parts order %(number)s", number=order.number)
     for line in sorted(order.lines, key=lambda line: line.part_id):
         issue(line.part, line.quantity, reason, user, line)

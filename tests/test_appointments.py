@@ -275,6 +275,65 @@ def test_moving_an_appointment_is_checked_like_booking(client, auth, advisor):
     assert reload(Appointment, taken.id).starts_at == at(LATER, "09:00")
 
 
+def restore(auth, *appointments_):
+    """The administrator's "restore" in the trash; the page it leads to."""
+    response = auth.post("/admin/appointment/action/?trash=1",
+                         {"action": "restore", "rowid": [a.id for a in appointments_]})
+    return auth.client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def live(*appointments_) -> list[bool]:
+    db.session.expire_all()
+    return [db.session.scalar(select(Appointment.deleted_at).where(
+        Appointment.id == a.id).execution_options(include_deleted=True)) is None
+        for a in appointments_]
+
+
+def test_restoring_a_deleted_appointment_is_checked_like_booking(client, auth, advisor):
+    """Deleting an appointment frees its place: is the place still free when it comes back
+    from the trash (the slot, and the car once a day)?"""
+    car = make_vehicle(plate_number="粤B97531")
+    auth.logout()
+    auth.login_as("admin")
+    deleted = make_appointment(vehicle=car, advisor=advisor, starts_at=at(LATER, "09:00"))
+    auth.post("/admin/appointment/delete/", {"id": deleted.id})
+    gone_too = make_appointment(advisor=advisor, starts_at=at(LATER, "09:00"),
+                                status="confirmed")  # booked into the freed slot, deleted too
+    auth.post("/admin/appointment/delete/", {"id": gone_too.id})
+    slot_taken = make_appointment(advisor=advisor, starts_at=at(LATER, "09:00"))
+
+    page = restore(auth, deleted)
+    assert ("未恢复任何记录：粤B97531 2026-11-30 09:00 的预约无法恢复。"
+            "陈刚 09:00–09:30 已约满") in page
+    assert live(deleted) == [False]
+
+    db.session.delete(slot_taken)
+    db.session.commit()
+    same_car = make_appointment(vehicle=car, advisor=advisor, starts_at=at(LATER, "15:00"))
+    assert "这辆车 2026-11-30 已有预约（15:00）" in restore(auth, deleted)
+    assert live(deleted) == [False]
+
+    db.session.delete(same_car)
+    db.session.commit()
+    assert "已约满" in restore(auth, deleted, gone_too)  # both in one slot: none comes back
+    assert live(deleted, gone_too) == [False, False]
+    assert "已恢复 1 条记录" in restore(auth, deleted)
+    assert live(deleted) == [True]
+
+
+def test_a_cancelled_appointment_comes_back_from_the_trash_whatever_took_its_slot(
+        auth, advisor):
+    """An appointment that holds no place (cancelled) is restored as it was."""
+    cancelled = make_appointment(advisor=advisor, starts_at=at(LATER, "09:00"),
+                                 status="cancelled", cancel_reason="客户出差")
+    auth.logout()
+    auth.login_as("admin")
+    auth.post("/admin/appointment/delete/", {"id": cancelled.id})
+    make_appointment(vehicle=cancelled.vehicle, advisor=advisor, starts_at=at(LATER, "09:00"))
+    assert "已恢复 1 条记录" in restore(auth, cancelled)
+    assert live(cancelled) == [True]
+
+
 # -- the confirmation call and no-shows ----------------------------------------------------------
 
 def to_confirm() -> list[int]:

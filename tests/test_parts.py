@@ -331,6 +331,33 @@ def test_shipping_needs_the_tracking_number(client, auth, advisor):
     assert (order.state, order.tracking) == ("handed_over", "顺丰 SF1402375598")
 
 
+def test_impossible_dates_are_refused(client, auth, advisor):
+    """Parts expected on a day already past, or handed over before the order was placed?"""
+    part = make_part(stock=1, name="前刹车片")
+    order = make_parts_order([(part, 2)], ordered_on=TODAY - timedelta(days=2))
+    past = auth.post(f"/admin/parts_order/check/?id={order.id}",
+                     {"expected_on": (TODAY - timedelta(days=1)).isoformat()})
+    assert "预计到货日期 2026-11-26 已经过去" in client.get(past.headers["Location"]).get_data(
+        as_text=True)
+    assert reload(PartsOrder, order.id).state == "open"
+    assert auth.post(f"/admin/parts_order/check/?id={order.id}",
+                     {"expected_on": TODAY.isoformat()}).status_code == 302
+    assert reload(PartsOrder, order.id).expected_on == TODAY
+
+    ready = make_parts_order([(part, 1)], ordered_on=TODAY - timedelta(days=2), state="ready")
+    early = auth.post(f"/admin/parts_order/hand_over/?id={ready.id}", {
+        "delivery": "handover", "day": (TODAY - timedelta(days=3)).isoformat(),
+        "by": advisor.id})
+    assert "配件不能早于下单日期（2026-11-25）出库" in client.get(
+        early.headers["Location"]).get_data(as_text=True)
+    assert reload(PartsOrder, ready.id).state == "ready"
+    assert reload(Part, part.id).stock_on_hand == 1
+    auth.post(f"/admin/parts_order/hand_over/?id={ready.id}", {
+        "delivery": "handover", "day": (TODAY - timedelta(days=2)).isoformat(),
+        "by": advisor.id})
+    assert reload(PartsOrder, ready.id).state == "handed_over"
+
+
 def test_a_rejection_for_quality_opens_a_complaint(client, auth, advisor):
     agent = make_user("followup_agent", "agent", display_name="李丽")
     customer = make_vehicle(owner=make_customer(name="王先生", agent=agent)).owner
@@ -370,8 +397,28 @@ def test_an_order_needs_parts_once_each(auth, advisor):
     twice = new_order(auth, customer, [(part, 1), (part, 2)])
     assert "在订单中出现了两次" in twice.get_data(as_text=True)
     zero = new_order(auth, customer, [(part, 0)])
-    assert zero.status_code == 200
+    assert "数量至少为 1。" in zero.get_data(as_text=True)  # as a stock movement says it
     assert db.session.scalar(select(func.count()).select_from(PartsOrder)) == 0
+
+
+def test_an_order_is_for_one_of_the_customers_own_cars(auth, advisor):
+    """Is a car of another customer refused, naming its owner?"""
+    customer = make_vehicle(owner=make_customer(name="王先生")).owner
+    other = make_vehicle(owner=make_customer(name="李女士"), plate_number="粤B24680")
+    part = make_part(stock=3)
+    refused = new_order(auth, customer, [(part, 1)], vehicle=other.id)
+    assert "粤B24680 的车主是 李女士，不是 王先生" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(PartsOrder)) == 0
+    assert new_order(auth, customer, [(part, 1)]).status_code == 302
+
+
+def test_the_order_form_pickers_say_what_they_search(client, advisor):
+    """Do the customer, car and part boxes say what to type (not "请选择模型")?"""
+    form = client.get("/admin/parts_order/new/").get_data(as_text=True)
+    assert 'data-placeholder="输入姓名、手机号或车牌号搜索"' in form
+    assert 'data-placeholder="输入车牌号、车辆识别代号末几位或车主姓名搜索"' in form
+    assert "输入配件编号或名称搜索" in form  # in the new line's template (escaped)
+    assert "请选择模型" not in form
 
 
 def test_changing_the_parts_of_a_checked_order_checks_the_stock_again(auth, advisor):

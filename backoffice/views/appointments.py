@@ -7,9 +7,11 @@ from datetime import date, datetime, time, timedelta
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
+from flask_admin.actions import action
 from flask_admin.contrib.sqla import filters
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, or_, select
@@ -312,6 +314,25 @@ class AppointmentAdmin(FreshFilterOptions, SecureModelView):
         db.session.add(appointment)
         db.session.commit()
         return True
+
+    @action(*SecureModelView.action_restore._action)
+    def action_restore(self, ids) -> None:
+        """The trash's "restore", each appointment checked as a booking is, counting those
+        restored before it: when one's place is taken, none comes back and the reason is
+        shown."""
+        rows = self._rows(ids, trashed=True)
+        for appointment in rows:
+            try:
+                appointments.restore(appointment)
+            except appointments.BookingRefused as refused:
+                flash(_("Nothing was restored: the appointment of %(car)s at %(moment)s "
+                        "cannot come back. %(reason)s", car=appointment.vehicle.plate_number,
+                        moment=format_datetime(appointment.starts_at), reason=refused),
+                      "error")
+                db.session.rollback()
+                return
+        self._commit_action(ngettext("Record was restored.", "%(count)s records were restored.",
+                                     len(rows), count=len(rows)))
 
     # -- what happens to it ----------------------------------------------------------------
     def render(self, template, **kwargs):

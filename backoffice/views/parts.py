@@ -73,6 +73,8 @@ check_labels(UNIT_LABELS, PART_UNITS)
 check_labels(MOVE_LABELS, STOCK_MOVES)
 check_labels(STATE_LABELS, ORDER_STATES)
 check_labels(DELIVERY_LABELS, DELIVERY_METHODS)
+# An order line's quantity, in the words of a stock movement's (parts.py).
+AT_LEAST_ONE = validators.NumberRange(min=1, message=_l("The quantity must be at least 1."))
 # Who hands parts over: the roles that may write here.
 HANDLERS = ("service_advisor", "supervisor", "admin")
 
@@ -313,6 +315,12 @@ def _handler_options():
         User.role.in_(HANDLERS), User.active).order_by(User.display_name)]
 
 
+def _picker(placeholder) -> dict:
+    """form_args of a record picker (form_ajax_refs) whose empty box says what it searches,
+    not Flask-Admin's "Please select model"."""
+    return {"render_kw": {"data-placeholder": placeholder}}
+
+
 HANDLER_FILTER = OptionFilter(PartsOrder.handled_by_id, _l("Handled by"), _handler_options,
                               lambda user: PartsOrder.handled_by_id == int(user))
 ORDER_STATE_FILTER = filters.FilterEqual(PartsOrder.state, _l("State"),
@@ -369,7 +377,12 @@ class PartsOrderAdmin(FreshFilterOptions, SecureModelView):
                       filters.DateBetweenFilter(PartsOrder.ordered_on, _l("Ordered on")))
     details_template = "parts/order_details.html"
     form_columns = ("customer", "vehicle", "notes", "appointment_ref", "reception_ref")
-    form_args = {"customer": {"validators": [validators.InputRequired()]}}
+    form_args = {
+        "customer": {"validators": [validators.InputRequired()],
+                     **_picker(_l("Type a name, mobile or plate number to search"))},
+        "vehicle": _picker(_l("Type a plate number, the VIN's last characters or the "
+                              "owner's name to search")),
+    }
     form_extra_fields = {"appointment_ref": HiddenField(), "reception_ref": HiddenField()}
     form_ajax_refs = {
         "customer": SearchLoader("customer", Customer, customer_search, customer_label,
@@ -382,9 +395,10 @@ class PartsOrderAdmin(FreshFilterOptions, SecureModelView):
             "form_columns": ("id", "part", "quantity"),
             "form_label": _l("Order lines"),
             "column_labels": {"part": _l("Part"), "quantity": _l("Quantity")},
-            "form_args": {"part": {"validators": [validators.InputRequired()]},
+            "form_args": {"part": {"validators": [validators.InputRequired()],
+                                   **_picker(_l("Type a part number or name to search"))},
                           "quantity": {"validators": [validators.InputRequired(),
-                                                      validators.NumberRange(min=1)]}},
+                                                      AT_LEAST_ONE]}},
             "form_ajax_refs": {"part": SearchLoader("part", Part, parts.part_search,
                                                     part_label, Part.number)},
         }),
@@ -414,6 +428,11 @@ class PartsOrderAdmin(FreshFilterOptions, SecureModelView):
             self._check_order(form, model, is_created)
 
     def _check_order(self, form, model: PartsOrder, is_created: bool) -> None:
+        if model.vehicle and model.vehicle.owner != model.customer:
+            raise ValidationError(_("%(plate)s belongs to %(owner)s, not to %(customer)s: "
+                                    "choose one of the customer's cars.",
+                                    plate=model.vehicle.plate_number,
+                                    owner=model.vehicle.owner.name, customer=model.customer.name))
         if is_created:
             model.ordered_on = clock.today()
             model.handled_by = current_user._get_current_object()
