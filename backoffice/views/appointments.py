@@ -7,17 +7,15 @@ from datetime import date, datetime, time, timedelta
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
-from flask_admin.actions import action
 from flask_admin.contrib.sqla import filters
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 from wtforms import DateField, HiddenField, SelectField, TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import InputRequired, Length, ValidationError
 
 from .. import appointments, clock, followups, parts, rules, settings
 from ..auth import current_role
@@ -315,24 +313,15 @@ class AppointmentAdmin(FreshFilterOptions, SecureModelView):
         db.session.commit()
         return True
 
-    @action(*SecureModelView.action_restore._action)
-    def action_restore(self, ids) -> None:
-        """The trash's "restore", each appointment checked as a booking is, counting those
-        restored before it: when one's place is taken, none comes back and the reason is
-        shown."""
-        rows = self._rows(ids, trashed=True)
-        for appointment in rows:
-            try:
-                appointments.restore(appointment)
-            except appointments.BookingRefused as refused:
-                flash(_("Nothing was restored: the appointment of %(car)s at %(moment)s "
-                        "cannot come back. %(reason)s", car=appointment.vehicle.plate_number,
-                        moment=format_datetime(appointment.starts_at), reason=refused),
-                      "error")
-                db.session.rollback()
-                return
-        self._commit_action(ngettext("Record was restored.", "%(count)s records were restored.",
-                                     len(rows), count=len(rows)))
+    def restore_record(self, appointment: Appointment) -> None:
+        """Checked as a booking is (counting those restored before it)."""
+        try:
+            appointments.restore(appointment)
+        except appointments.BookingRefused as refused:
+            raise ValidationError(_(
+                "the appointment of %(car)s at %(moment)s cannot come back. %(reason)s",
+                car=appointment.vehicle.plate_number,
+                moment=format_datetime(appointment.starts_at), reason=refused)) from refused
 
     # -- what happens to it ----------------------------------------------------------------
     def render(self, template, **kwargs):

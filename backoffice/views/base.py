@@ -954,13 +954,23 @@ class SecureModelView(Guarded, ModelView):
     def action_restore(self, ids) -> None:
         rows = self._rows(ids, trashed=True)
         for row in rows:
-            row.restore()
+            try:
+                self.restore_record(row)
+            except ValidationError as refused:
+                db.session.rollback()
+                flash(_("Nothing was restored: %(reason)s", reason=refused), "error")
+                return
         self._commit_action(
             ngettext(
                 "Record was restored.", "%(count)s records were restored.",
                 len(rows), count=len(rows),
             )
         )
+
+    def restore_record(self, record) -> None:
+        """Bring one record back from the trash (ValidationError: it may not come back,
+        and why); the records restored before it in the same action are back already."""
+        record.restore()
 
     @action(
         "purge",
