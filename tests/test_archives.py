@@ -297,6 +297,9 @@ def fleet(agent):
         ("2345", {"王小明"}),
         ("54321", {"王大伟"}),
         ("京A", {"李四"}),
+        ("1m8gdm9axkp042788", {"王小明"}),  # a whole VIN
+        ("184847", {"王大伟"}),  # a VIN's last six
+        ("4847", set()),  # four are too few for a VIN (and no mobile or plate ends so)
         ("赵", set()),
     ],
 )
@@ -329,6 +332,8 @@ def test_visit_search_by_plate_and_customer(client, fleet):
     assert rows_of(html, "vehicle") == ["粤B12345"]
     html = client.get("/admin/visit/", query_string={"search": "王大"}).get_data(as_text=True)
     assert rows_of(html, "vehicle") == ["粤BD54321"]
+    html = client.get("/admin/visit/", query_string={"search": "042788"}).get_data(as_text=True)
+    assert rows_of(html, "vehicle") == ["粤B12345"]
 
 
 def test_owner_picker_searches_by_name_and_mobile(client, fleet):

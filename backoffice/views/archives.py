@@ -91,17 +91,22 @@ def _fragment(term: str) -> str:
     return re.sub(r"[\s·•・.\-]", "", unicodedata.normalize("NFKC", term)).upper()
 
 
-def _vehicles_with_plate(fragment: str):
-    return select(Vehicle.id).where(
-        or_(
-            starts_with(Vehicle.plate_number, fragment),
-            ends_with(Vehicle.plate_reversed, fragment),
-        )
-    )
+def _vehicles_found(fragment: str):
+    """The ids of the cars whose plate begins or ends with `fragment`, or whose VIN is it
+    or ends with it (from 6 characters: "车架号后六位"; fewer would find many a car by
+    the last digits of a mobile number)."""
+    clauses = [starts_with(Vehicle.plate_number, fragment),
+               ends_with(Vehicle.plate_reversed, fragment)]
+    if len(fragment) == 17:
+        clauses.append(Vehicle.vin == fragment)
+    elif len(fragment) >= 6:
+        clauses.append(ends_with(Vehicle.vin_reversed, fragment))
+    return select(Vehicle.id).where(or_(*clauses))
 
 
 def customer_search(term: str):
-    """Name prefix; whole mobile, or its first or last digits; plate prefix or suffix."""
+    """Name prefix; whole mobile, or its first or last digits; a car's plate prefix or
+    suffix, whole VIN or its last characters."""
     fragment = _fragment(term)
     if not fragment:
         return None
@@ -114,7 +119,7 @@ def customer_search(term: str):
         ]
     else:
         clauses = [starts_with(Customer.name, term.strip())]
-    owners = select(Vehicle.customer_id).where(Vehicle.id.in_(_vehicles_with_plate(fragment)))
+    owners = select(Vehicle.customer_id).where(Vehicle.id.in_(_vehicles_found(fragment)))
     return or_(*clauses, Customer.id.in_(owners))
 
 
@@ -138,13 +143,13 @@ def vehicle_search(term: str):
 
 
 def visit_search(term: str):
-    """The vehicle's plate (prefix or suffix), or the customer (as customer_search)."""
+    """The vehicle (its plate or VIN, as customer_search), or the customer."""
     fragment = _fragment(term)
     if not fragment:
         return None
     customers = select(Customer.id).where(customer_search(term))
     return or_(
-        Visit.vehicle_id.in_(_vehicles_with_plate(fragment)), Visit.customer_id.in_(customers)
+        Visit.vehicle_id.in_(_vehicles_found(fragment)), Visit.customer_id.in_(customers)
     )
 
 
