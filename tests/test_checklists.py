@@ -104,6 +104,33 @@ def test_a_walk_in_with_bad_data_is_refused(client, auth, advisor, field, value,
     assert db.session.scalar(select(func.count()).select_from(Customer)) == 1
 
 
+def test_a_walk_in_with_a_known_mobile_is_that_customer_or_refused(client, auth, advisor):
+    """A mobile already on file belongs to its customer: another name is refused with a
+    link to that customer, saving nothing; the same name files the car under them."""
+    known = make_customer(name="王先生", mobile="13900001111")
+    form = {"name": "李女士", "mobile": "13900001111", "plate_number": "粤B13579",
+            "kind": "maintenance"}
+    page = auth.post("/admin/reception/new/", form).get_data(as_text=True)
+    assert "已有使用此手机号的客户" in page
+    assert f'/admin/customer/archive/?id={known.id}">王先生</a>' in page
+    assert db.session.scalar(select(func.count()).select_from(Vehicle)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Reception)) == 0
+    assert auth.post("/admin/reception/new/", {**form, "name": "王先生"}).status_code == 302
+    vehicle = db.session.scalar(select(Vehicle))
+    assert vehicle.customer_id == known.id
+    assert db.session.scalar(select(func.count()).select_from(Customer)) == 1
+
+
+@pytest.mark.parametrize("field", ["name", "vehicle_model"])
+def test_a_walk_ins_text_longer_than_its_column_is_refused(client, auth, advisor, field):
+    form = {"name": "新客户", "mobile": "13900001111", "plate_number": "粤B13579",
+            "kind": "maintenance", field: "长" * 10_000}
+    response = auth.post("/admin/reception/new/", form)
+    assert "最多 100 个字符" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Customer)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Reception)) == 0
+
+
 # -- the steps -------------------------------------------------------------------------------------
 
 STEPS = {

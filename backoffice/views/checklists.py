@@ -55,7 +55,14 @@ from ..permissions import allowed
 from ..rules import check_labels
 from .archives import VISIT_KIND_LABELS, previous_mileage, vehicle_search
 from .base import SecureModelView, refused_as_stale, screen
-from .common import NumberField, OptionFilter, decimal_problem, row_link
+from .common import (
+    NumberField,
+    OptionFilter,
+    decimal_problem,
+    duplicate_error,
+    existing_record,
+    row_link,
+)
 from .home import DueItem, due_items
 from .parts import STATE_LABELS as ORDER_STATE_LABELS
 
@@ -691,8 +698,13 @@ def new_customer_and_vehicle(form) -> tuple[Vehicle | None, dict]:
     """A walk-in customer's record and car, made in place (duplicates refused)."""
     errors = {}
     name = (form.get("name") or "").strip()
+    model = (form.get("vehicle_model") or "").strip()
     if not name:
         errors["name"] = _("Required.")
+    for field, value, column in (("name", name, Customer.name),
+                                 ("vehicle_model", model, Vehicle.vehicle_model)):
+        if len(value) > column.type.length:
+            errors[field] = _("At most %(n)d characters.", n=column.type.length)
     normalized = {}
     for field, normalize in (("mobile", rules.normalize_mobile),
                              ("plate_number", rules.normalize_plate),
@@ -717,15 +729,21 @@ def new_customer_and_vehicle(form) -> tuple[Vehicle | None, dict]:
         .execution_options(include_deleted=True)
     ):
         errors["vin"] = _("A vehicle with this VIN already exists: find it above.")
+    # The mobile is the customer's: a walk-in with a known mobile is that customer only
+    # when the names agree; otherwise the advisor looks at who has it (never silently).
+    customer = normalized.get("mobile") and existing_record(
+        Customer, Customer.mobile, normalized["mobile"], None)
+    if customer and (customer.deleted_at or customer.name != name):
+        errors["mobile"] = duplicate_error(
+            _("A customer with this mobile number already exists:"),
+            url_for("customer.archive_view", id=customer.id), customer.name)
     if errors:
         return None, errors
-    customer = db.session.scalar(select(Customer).where(Customer.mobile == normalized["mobile"]))
-    if customer is None:
+    if not customer:
         customer = Customer(name=name, mobile=normalized["mobile"])
         db.session.add(customer)
     vehicle = Vehicle(owner=customer, plate_number=normalized["plate_number"],
-                      vin=normalized.get("vin"),
-                      vehicle_model=(form.get("vehicle_model") or "").strip()[:100] or None)
+                      vin=normalized.get("vin"), vehicle_model=model or None)
     db.session.add(vehicle)
     return vehicle, {}
 
