@@ -317,7 +317,7 @@ def test_signed_is_read_only_and_an_amendment_keeps_the_original(client, auth, a
     assert reload(Reception, reception.id).mileage == 12000
     assert "已签字" in client.get(response.headers["Location"]).get_data(as_text=True)
     auth.post(f"/admin/reception/amend/?id={reception.id}",
-              {"field": "mileage", "new_value": "12100", "reason": "录入笔误"})
+              {"field": "mileage", "mileage": "12100", "reason": "录入笔误"})
     reception = reload(Reception, reception.id)
     assert reception.mileage == 12000  # the signed value stays
     [amendment] = reception.amendments
@@ -332,8 +332,55 @@ def test_signed_is_read_only_and_an_amendment_keeps_the_original(client, auth, a
 def test_an_amendment_needs_a_reason(client, auth, advisor):
     reception = make_reception(signed=True)
     auth.post(f"/admin/reception/amend/?id={reception.id}",
-              {"field": "mileage", "new_value": "12100"})
+              {"field": "mileage", "mileage": "12100"})
     assert db.session.scalar(select(func.count()).select_from(Amendment)) == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("mileage", "abc", "不是有效"),
+        ("mileage", "-5", ""),
+        ("mileage", "9000", "里程不能低于上次记录的 10000 公里"),
+        ("fuel_eighths", "99", "不是有效"),
+        ("estimate_amount", "很贵", "不是有效"),
+        ("promised_at", "明天下午", "不是有效"),
+        ("warranty_decision", "也许", "不是有效"),
+        ("parts_expected_on", "2026-02-30", "不是有效"),
+        ("described_faults", "长" * 4001, ""),
+        ("valuables", "长" * 2001, ""),
+        ("reason", "长" * 201, ""),  # refused, not cut to fit
+    ],
+)
+def test_an_amendment_is_checked_as_its_step_is(client, auth, advisor, field, value, message):
+    """What the step would refuse, an amendment refuses too: with a message under the
+    field, saving nothing."""
+    reception = make_reception(vehicle=make_vehicle(current_mileage=10000), signed=True)
+    data = {"field": "mileage", "mileage": "12100", "reason": "录入笔误"}
+    if field != "reason":
+        data["field"] = field
+    response = auth.post(f"/admin/reception/amend/?id={reception.id}", {**data, field: value})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "更正未记录" in html
+    assert re.search(r'text-danger small mt-1">[^<]*' + message, html)
+    assert db.session.scalar(select(func.count()).select_from(Amendment)) == 0
+
+
+def test_amendments_read_as_their_step_shows_them(client, auth, advisor):
+    """On screen and in the PDF: labels, eighths and local times, not raw values."""
+    reception = make_reception(signed=True, promised_at=datetime(2026, 11, 28, 17, 0))
+    url = f"/admin/reception/amend/?id={reception.id}"
+    for field, value in (("warranty_decision", "yes"), ("fuel_eighths", "5"),
+                         ("promised_at", "2026-12-02T17:00")):
+        assert auth.post(url, {"field": field, field: value, "reason": "更正"}).status_code == 302
+    page = client.get(f"/admin/reception/checklist/?id={reception.id}").get_data(as_text=True)
+    text = pdf_text(client.get(f"/admin/reception/pdf/?id={reception.id}").data)
+    for shown in (page, text):
+        for value in ("不属于质量担保", "属于质量担保", "4/8", "5/8", "2026-11-28 17:00",
+                      "2026-12-02 17:00"):
+            assert value in shown, value
+        assert "+08:00" not in shown
 
 
 # -- extra work ------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-/* The checklists' two bits of behaviour: signing on the screen, and tapping the car's
-   outline to say where a damage is. Everything works without them but the signature. */
+/* The checklists' bits of behaviour: signing on the screen, tapping the car's outline to
+   say where a damage is, and showing only the field an amendment corrects. Everything
+   works without them but the signature. */
 (function () {
   "use strict";
 
@@ -76,6 +77,18 @@
     });
   }
 
+  function amendForm(form) {
+    var choice = form.querySelector("select[name=field]");
+    function show() {
+      form.querySelectorAll(".amend-value").forEach(function (box) {
+        box.hidden = box.getAttribute("data-field") !== choice.value;
+      });
+    }
+    choice.addEventListener("change", show);
+    show();
+  }
+
   document.querySelectorAll("canvas.signature-pad").forEach(signaturePad);
+  document.querySelectorAll("#amend-form").forEach(amendForm);
   document.querySelectorAll("svg.car-outline").forEach(carOutline);
 })();

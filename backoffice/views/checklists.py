@@ -5,7 +5,7 @@ Each step is a small form saved on its own, so nothing is lost when the customer
 away mid-way; the signature comes last and needs every step. After signing a reception
 is read only: corrections are amendments kept beside it.
 """
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from flask import abort, flash, redirect, request, url_for
@@ -33,6 +33,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from .. import clock, files, followups, parts, rules, settings
 from ..auth import current_role
 from ..extensions import db
+from ..formatting import format_date, format_datetime
 from ..models import (
     BELONGINGS,
     DAMAGE_AREAS,
@@ -235,6 +236,36 @@ STEP_FORMS = {
 }
 
 
+class AmendmentBase(BaseForm):
+    reason = StringField(_l("Reason"), [InputRequired(), Length(max=200)])
+
+
+# An amendment's new value is typed in its step's own field and checked by its rules.
+AmendmentForm = type("AmendmentForm", (AmendmentBase,), {
+    name: getattr(form, name) for form in STEP_FORMS.values() for name in AMENDABLE
+    if hasattr(form, name)
+})
+check_labels(AMENDABLE, [name for name in AMENDABLE if hasattr(AmendmentForm, name)])
+
+
+def amended_value(field: str, raw: str | None) -> str:
+    """An amendment's old or new value (kept as text) as its step shows it."""
+    if raw is None:
+        return ""
+    try:
+        if field == "promised_at":
+            return format_datetime(datetime.fromisoformat(raw))
+        if field == "parts_expected_on":
+            return format_date(date.fromisoformat(raw))
+    except ValueError:  # typed before amendments were checked
+        return raw
+    if field == "fuel_eighths":
+        return f"{raw}/8"
+    if field == "warranty_decision":
+        return str(WARRANTY_LABELS.get(raw, raw))
+    return raw
+
+
 def _step_form(step: str, reception: Reception, formdata=None) -> BaseForm:
     form = STEP_FORMS[step](formdata)
     if formdata is None:
@@ -425,7 +456,7 @@ class ReceptionAdmin(ChecklistScreen):
         reception = self._record(Reception)
         return self._render_checklist(reception)
 
-    def _render_checklist(self, reception, forms=None, damage_form=None):
+    def _render_checklist(self, reception, forms=None, damage_form=None, amend_form=None):
         forms = forms or {}
         stock = _parts_stock(reception)
         if "parts" not in forms:
@@ -440,7 +471,8 @@ class ReceptionAdmin(ChecklistScreen):
             damage_form=damage_form or DamageForm(), missing=missing,
             steps=STEP_LABELS, areas=AREA_LABELS, damage_labels=DAMAGE_LABELS,
             belongings=BELONGING_LABELS, warranty=WARRANTY_LABELS, consent=CONSENT_LABELS,
-            amendable=AMENDABLE, writable=self.can_edit, visit_kinds=VISIT_KIND_LABELS,
+            amendable=AMENDABLE, amend_form=amend_form or AmendmentForm(),
+            amended=amended_value, writable=self.can_edit, visit_kinds=VISIT_KIND_LABELS,
             handover_view=screen(HandoverAdmin), **stock,
         )
 
@@ -555,17 +587,31 @@ class ReceptionAdmin(ChecklistScreen):
         reception = self._record(Reception)
         back = redirect(self.get_url(".checklist_view", id=reception.id) + "#amendments")
         field = request.form.get("field", "")
-        new_value = (request.form.get("new_value") or "").strip()
-        reason = (request.form.get("reason") or "").strip()
         if not reception.is_signed or field not in AMENDABLE:
             abort(400)
-        if not new_value or not reason:
+        form = AmendmentForm(request.form)
+        if not request.form.get(field, "").strip() or not (form.reason.data or "").strip():
             flash(_("An amendment needs the new value and its reason."), "error")
             return back
+        valid = all([form[field].validate(form), form.reason.validate(form)])
+        value = form[field].data
+        if valid and field == "mileage":
+            last = previous_mileage(reception.visit)
+            if last is not None and value < last and not reception.visit.mileage_correction_reason:
+                form.mileage.errors.append(_(
+                    "The mileage cannot be lower than the last recorded %(last)d km.", last=last))
+                valid = False
+        if not valid:
+            flash(_("The amendment was not recorded: see the messages below."), "error")
+            return self._render_checklist(reception, amend_form=form)
+        if field == "promised_at":
+            value = clock.aware(value)
+        elif isinstance(value, str):
+            value = value.strip()
         old = getattr(reception, field)
         db.session.add(Amendment(
             reception=reception, field=field, old_value=None if old is None else str(old),
-            new_value=new_value[:4000], reason=reason[:200],
+            new_value=str(value), reason=form.reason.data.strip(),
             made_by=current_user._get_current_object(),
         ))
         db.session.commit()
@@ -767,6 +813,7 @@ def reception_context(reception: Reception) -> dict:
         "reception": reception, "steps": STEP_LABELS, "areas": AREA_LABELS,
         "damage_labels": DAMAGE_LABELS, "belongings": BELONGING_LABELS,
         "warranty": WARRANTY_LABELS, "consent": CONSENT_LABELS, "amendable": AMENDABLE,
+        "amended": amended_value,
         "visit_kinds": VISIT_KIND_LABELS, "photos": photos,
         "signature": files.data_url(db.session.get(StoredFile, reception.signature_id))
         if reception.signature_id else "",
