@@ -317,7 +317,7 @@ def test_signed_is_read_only_and_an_amendment_keeps_the_original(client, auth, a
     assert reload(Reception, reception.id).mileage == 12000
     assert "已签字" in client.get(response.headers["Location"]).get_data(as_text=True)
     auth.post(f"/admin/reception/amend/?id={reception.id}",
-              {"field": "mileage", "mileage": "12100", "reason": "录入笔误"})
+              {"field": "mileage", "amend-mileage": "12100", "amend-reason": "录入笔误"})
     reception = reload(Reception, reception.id)
     assert reception.mileage == 12000  # the signed value stays
     [amendment] = reception.amendments
@@ -332,7 +332,7 @@ def test_signed_is_read_only_and_an_amendment_keeps_the_original(client, auth, a
 def test_an_amendment_needs_a_reason(client, auth, advisor):
     reception = make_reception(signed=True)
     auth.post(f"/admin/reception/amend/?id={reception.id}",
-              {"field": "mileage", "mileage": "12100"})
+              {"field": "mileage", "amend-mileage": "12100"})
     assert db.session.scalar(select(func.count()).select_from(Amendment)) == 0
 
 
@@ -356,10 +356,11 @@ def test_an_amendment_is_checked_as_its_step_is(client, auth, advisor, field, va
     """What the step would refuse, an amendment refuses too: with a message under the
     field, saving nothing."""
     reception = make_reception(vehicle=make_vehicle(current_mileage=10000), signed=True)
-    data = {"field": "mileage", "mileage": "12100", "reason": "录入笔误"}
+    data = {"field": "mileage", "amend-mileage": "12100", "amend-reason": "录入笔误"}
     if field != "reason":
         data["field"] = field
-    response = auth.post(f"/admin/reception/amend/?id={reception.id}", {**data, field: value})
+    response = auth.post(f"/admin/reception/amend/?id={reception.id}",
+                         {**data, f"amend-{field}": value})
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "更正未记录" in html
@@ -373,7 +374,8 @@ def test_amendments_read_as_their_step_shows_them(client, auth, advisor):
     url = f"/admin/reception/amend/?id={reception.id}"
     for field, value in (("warranty_decision", "yes"), ("fuel_eighths", "5"),
                          ("promised_at", "2026-12-02T17:00")):
-        assert auth.post(url, {"field": field, field: value, "reason": "更正"}).status_code == 302
+        response = auth.post(url, {"field": field, f"amend-{field}": value, "amend-reason": "更正"})
+        assert response.status_code == 302
     page = client.get(f"/admin/reception/checklist/?id={reception.id}").get_data(as_text=True)
     text = pdf_text(client.get(f"/admin/reception/pdf/?id={reception.id}").data)
     for shown in (page, text):
@@ -410,6 +412,89 @@ def test_consent_records_how_and_who(client, auth, advisor):
     work = db.session.scalar(select(ExtraWork))
     auth.post(url, {"action": "consent", "work": work.id, "consent_how": "phone"})
     assert reload(ExtraWork, work.id).consent_at is None
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("extra_cost", "abc"), ("extra_cost", "-50"), ("extra_cost", "99999999999"),
+     ("extra_hours", "-2"), ("extra_hours", "0.25"), ("item", "长" * 201),
+     ("reason", "长" * 2001)],
+)
+def test_extra_work_with_bad_input_is_refused(client, auth, advisor, field, value):
+    """Not saved without the bad value: refused with a message under the field, and what
+    was typed stays in the form."""
+    reception = make_reception(signed=True)
+    form = {"action": "add", "item": "更换刹车油", "extra_cost": "120", "extra_hours": "0.5",
+            field: value}
+    response = auth.post(f"/admin/reception/extra/?id={reception.id}", form)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "维修增项未添加" in html
+    assert re.search(r'text-danger small mt-1">', html)
+    assert db.session.scalar(select(func.count()).select_from(ExtraWork)) == 0
+
+
+def test_each_extra_work_action_is_confirmed(client, auth, advisor):
+    reception = make_reception(signed=True)
+    url = f"/admin/reception/extra/?id={reception.id}"
+    added = auth.post(url, {"action": "add", "item": "四轮定位"}, follow_redirects=True)
+    assert "已添加维修增项" in added.get_data(as_text=True)
+    work = db.session.scalar(select(ExtraWork))
+    agreed = auth.post(url, {"action": "consent", "work": work.id, "consent_how": "phone",
+                             "consent_by": "王先生"}, follow_redirects=True)
+    assert "已记录客户同意" in agreed.get_data(as_text=True)
+    done = auth.post(url, {"action": "done", "work": work.id}, follow_redirects=True)
+    assert "已标记为完成" in done.get_data(as_text=True)
+    auth.post(url, {"action": "add", "item": "更换雨刮"})
+    other = db.session.scalar(select(ExtraWork).where(ExtraWork.item == "更换雨刮"))
+    declined = auth.post(url, {"action": "decline", "work": other.id}, follow_redirects=True)
+    assert "客户不同意此增项" in declined.get_data(as_text=True)
+
+
+def test_declined_extra_work_cannot_be_agreed_to(client, auth, advisor):
+    reception = make_reception(signed=True)
+    url = f"/admin/reception/extra/?id={reception.id}"
+    auth.post(url, {"action": "add", "item": "四轮定位"})
+    work = db.session.scalar(select(ExtraWork))
+    auth.post(url, {"action": "decline", "work": work.id})
+    refused = auth.post(url, {"action": "consent", "work": work.id, "consent_how": "phone",
+                              "consent_by": "王先生"}, follow_redirects=True)
+    assert "客户已对此增项作出决定" in refused.get_data(as_text=True)
+    assert reload(ExtraWork, work.id).consent_at is None
+    page = client.get(f"/admin/reception/checklist/?id={reception.id}").get_data(as_text=True)
+    assert 'value="consent"' not in page
+
+
+def test_no_extra_work_before_the_reception_is_signed(client, auth, advisor):
+    reception = make_reception()
+    refused = auth.post(f"/admin/reception/extra/?id={reception.id}",
+                        {"action": "add", "item": "四轮定位"}, follow_redirects=True)
+    assert "接车登记表签字后才能添加维修增项" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(ExtraWork)) == 0
+
+
+def test_no_extra_work_changes_after_the_handover(client, auth, advisor):
+    """Once the customer signed the handover, extra work is neither added nor changed,
+    and its buttons are gone."""
+    reception = make_reception(signed=True)
+    url = f"/admin/reception/extra/?id={reception.id}"
+    auth.post(url, {"action": "add", "item": "四轮定位"})
+    work = db.session.scalar(select(ExtraWork))
+    client.get(f"/admin/handover/checklist/?reception={reception.id}")
+    db.session.scalar(select(Handover)).completed_at = datetime(2026, 11, 28, 17, 0)
+    db.session.commit()
+    for data in ({"action": "add", "item": "更换雨刮"},
+                 {"action": "consent", "work": work.id, "consent_how": "phone",
+                  "consent_by": "王先生"},
+                 {"action": "decline", "work": work.id}):
+        refused = auth.post(url, data, follow_redirects=True).get_data(as_text=True)
+        assert "车辆已交付，维修增项不能再更改" in refused
+    assert db.session.scalar(select(func.count()).select_from(ExtraWork)) == 1
+    work = reload(ExtraWork, work.id)
+    assert (work.consent_at, work.declined) == (None, False)
+    page = client.get(f"/admin/reception/checklist/?id={reception.id}").get_data(as_text=True)
+    assert 'id="extra-work-form"' not in page
+    assert 'value="consent"' not in page
 
 
 # -- handover -------------------------------------------------------------------------------------

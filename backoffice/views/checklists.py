@@ -6,7 +6,6 @@ away mid-way; the signature comes last and needs every step. After signing a rec
 is read only: corrections are amendments kept beside it.
 """
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
@@ -59,7 +58,6 @@ from .base import SecureModelView, refused_as_stale, screen
 from .common import (
     NumberField,
     OptionFilter,
-    decimal_problem,
     duplicate_error,
     existing_record,
     row_link,
@@ -229,6 +227,14 @@ class DamageForm(BaseForm):
     note = StringField(_l("Note"), [Length(max=200)])
 
 
+class ExtraWorkForm(BaseForm):
+    item = StringField(_l("Extra work"), [InputRequired(), Length(max=200)])
+    extra_cost = NumberField(_l("Extra cost (yuan)"), [Optional(), NumberRange(min=0)])
+    extra_hours = NumberField(_l("Extra time (hours)"), [Optional(), NumberRange(min=0)],
+                              digits=6, places=1)
+    reason = TextAreaField(_l("Reason"), [Length(max=2000)])
+
+
 STEP_FORMS = {
     "covers": CoversForm, "walk_around": WalkAroundForm, "belongings": BelongingsForm,
     "consultation": ConsultationForm, "diagnosis": DiagnosisForm,
@@ -237,6 +243,8 @@ STEP_FORMS = {
 
 
 class AmendmentBase(BaseForm):
+    """Its fields are named amend-*: the step forms are on the same page."""
+
     reason = StringField(_l("Reason"), [InputRequired(), Length(max=200)])
 
 
@@ -322,7 +330,7 @@ def _progress(view, context, model, name):
 
 
 def _reception_state(reception: Reception) -> str:
-    if reception.handover and reception.handover.completed_at:
+    if _handed_over(reception):
         return "handed_over"
     if reception.handover and reception.handover.quality_passed:
         return "quality_passed"
@@ -456,7 +464,8 @@ class ReceptionAdmin(ChecklistScreen):
         reception = self._record(Reception)
         return self._render_checklist(reception)
 
-    def _render_checklist(self, reception, forms=None, damage_form=None, amend_form=None):
+    def _render_checklist(self, reception, forms=None, damage_form=None, amend_form=None,
+                          extra_form=None):
         forms = forms or {}
         stock = _parts_stock(reception)
         if "parts" not in forms:
@@ -471,8 +480,10 @@ class ReceptionAdmin(ChecklistScreen):
             damage_form=damage_form or DamageForm(), missing=missing,
             steps=STEP_LABELS, areas=AREA_LABELS, damage_labels=DAMAGE_LABELS,
             belongings=BELONGING_LABELS, warranty=WARRANTY_LABELS, consent=CONSENT_LABELS,
-            amendable=AMENDABLE, amend_form=amend_form or AmendmentForm(),
-            amended=amended_value, writable=self.can_edit, visit_kinds=VISIT_KIND_LABELS,
+            amendable=AMENDABLE, amend_form=amend_form or AmendmentForm(prefix="amend"),
+            amended=amended_value, extra_form=extra_form or ExtraWorkForm(),
+            extra_open=self.can_edit and not _handed_over(reception),
+            writable=self.can_edit, visit_kinds=VISIT_KIND_LABELS,
             handover_view=screen(HandoverAdmin), **stock,
         )
 
@@ -589,11 +600,8 @@ class ReceptionAdmin(ChecklistScreen):
         field = request.form.get("field", "")
         if not reception.is_signed or field not in AMENDABLE:
             abort(400)
-        form = AmendmentForm(request.form)
-        if not request.form.get(field, "").strip() or not (form.reason.data or "").strip():
-            flash(_("An amendment needs the new value and its reason."), "error")
-            return back
-        valid = all([form[field].validate(form), form.reason.validate(form)])
+        form = AmendmentForm(request.form, prefix="amend")
+        valid = all([form[field].validate(form, [InputRequired()]), form.reason.validate(form)])
         value = form[field].data
         if valid and field == "mileage":
             last = previous_mileage(reception.visit)
@@ -620,46 +628,61 @@ class ReceptionAdmin(ChecklistScreen):
 
     @expose("/extra/", methods=("POST",))
     def extra_view(self):
-        """Extra work found during the repair: added, agreed to (or not), done."""
+        """Extra work found during the repair: added, agreed to (or not), done; all of it
+        between the reception's signature and the handover's."""
         self._require_write()
         reception = self._record(Reception)
         back = redirect(self.get_url(".checklist_view", id=reception.id) + "#extra-work")
+        if not reception.is_signed:
+            flash(_("Extra work is added once the reception checklist is signed."), "error")
+            return back
+        if _handed_over(reception):
+            flash(_("The car is handed over: its extra work can no longer change."), "error")
+            return back
         action = request.form.get("action")
         if action == "add":
-            item = (request.form.get("item") or "").strip()
-            if not item:
-                flash(_("Say what the extra work is."), "error")
-                return back
+            form = ExtraWorkForm(request.form)
+            if not form.validate():
+                flash(_("The extra work was not added: see the messages below."), "error")
+                return self._render_checklist(reception, extra_form=form)
             db.session.add(ExtraWork(
-                reception=reception, item=item[:200],
-                reason=(request.form.get("reason") or "").strip() or None,
-                extra_cost=_decimal(request.form.get("extra_cost"), 10, 2),
-                extra_hours=_decimal(request.form.get("extra_hours"), 6, 1),
+                reception=reception, item=form.item.data.strip(),
+                reason=(form.reason.data or "").strip() or None,
+                extra_cost=form.extra_cost.data, extra_hours=form.extra_hours.data,
             ))
+            db.session.commit()
+            flash(_("Extra work added: it waits for the customer's consent."), "success")
+            return back
+        work = db.session.get(ExtraWork, request.form.get("work", type=int) or 0)
+        if work is None or work.reception_id != reception.id:
+            abort(404)
+        if action in ("consent", "decline") and (work.consent_at or work.declined):
+            flash(_("The customer has already decided on this work."), "error")
+            return back
+        if action == "consent":
+            how = request.form.get("consent_how")
+            who = (request.form.get("consent_by") or "").strip()
+            if how not in CONSENT_LABELS or not who:
+                flash(_("Record how the customer agreed, and who agreed."), "error")
+                return back
+            work.consent_how, work.consent_by = how, who[:100]
+            work.consent_at = clock.now()
+            work.consent_taken_by = current_user._get_current_object()
+            confirmed = _("The customer's consent is recorded.")
+        elif action == "decline":
+            work.declined = True
+            confirmed = _("Recorded: the customer declined this work.")
+        elif action == "done":
+            if work.consent_at is None:
+                flash(_("The customer has not agreed to this work: it cannot be done."),
+                      "error")
+                return back
+            work.done_at = work.done_at or clock.now()
+            confirmed = _("The extra work is marked done.")
         else:
-            work = db.session.get(ExtraWork, request.form.get("work", type=int) or 0)
-            if work is None or work.reception_id != reception.id:
-                abort(404)
-            if action == "consent":
-                how = request.form.get("consent_how")
-                who = (request.form.get("consent_by") or "").strip()
-                if how not in CONSENT_LABELS or not who:
-                    flash(_("Record how the customer agreed, and who agreed."), "error")
-                    return back
-                work.consent_how, work.consent_by = how, who[:100]
-                work.consent_at = clock.now()
-                work.consent_taken_by = current_user._get_current_object()
-            elif action == "decline":
-                work.declined = True
-            elif action == "done":
-                if work.consent_at is None:
-                    flash(_("The customer has not agreed to this work: it cannot be done."),
-                          "error")
-                    return back
-                work.done_at = clock.now()
-            else:
-                abort(400)
+            abort(400)
         db.session.commit()
+        flash(confirmed, "success")
         return back
 
     @expose("/pdf/")
@@ -706,13 +729,8 @@ def _prefill_parts(form: PartsForm, orders: list[PartsOrder]) -> None:
     form.parts_expected_on.data = max(expected) if expected and short else None
 
 
-def _decimal(raw, digits: int, places: int) -> Decimal | None:
-    """A typed amount if it is one the column can keep, else None."""
-    try:
-        value = Decimal(str(raw).strip())
-    except (ArithmeticError, ValueError):
-        return None
-    return None if decimal_problem(value, digits, places) or value < 0 else value
+def _handed_over(reception: Reception) -> bool:
+    return bool(reception.handover and reception.handover.completed_at)
 
 
 def _mark_done(record, step: str) -> None:
