@@ -585,6 +585,60 @@ def test_the_handover_cannot_be_signed_with_steps_missing(client, auth, advisor)
     assert db.session.scalar(select(Handover)).completed_at is None
 
 
+def test_the_handover_mileage_is_not_below_the_intake(client, auth, advisor):
+    reception = make_reception(signed=True)  # 12000 km at reception
+    handover_step(auth, reception.id, "quality", HANDOVER["quality"])
+    refused = handover_step(auth, reception.id, "guarantee",
+                            {"work_kind": "minor", "mileage_out": "11000"})
+    assert "交车里程不能低于接车时的 12000 公里" in refused.get_data(as_text=True)
+    handover = db.session.scalar(select(Handover))
+    assert (handover.mileage_out, handover.guarantee_until) == (None, None)
+    assert "guarantee" not in handover.steps_done
+
+
+def test_handing_over_records_the_mileage_out_on_the_vehicle(client, auth, advisor):
+    """The car leaves with more kilometres than it came with: the archive follows (audited)."""
+    reception = make_reception(vehicle=make_vehicle(current_mileage=11000), signed=True)
+    for name, data in HANDOVER.items():
+        handover_step(auth, reception.id, name, data)
+    on_handover(auth, reception.id, "sign/", {"signature": SIGNATURE})
+    assert reload(Vehicle, reception.vehicle_id).current_mileage == 12010
+    assert db.session.scalar(select(AuditLog).where(
+        AuditLog.model == "vehicle", AuditLog.record_id == reception.vehicle_id,
+        AuditLog.action == "update")) is not None
+
+
+def test_belongings_refused_keep_what_was_entered(client, auth, advisor):
+    reception = make_reception(signed=True)  # spare tyre and tools at reception
+    handover_step(auth, reception.id, "quality", HANDOVER["quality"])
+    page = handover_step(auth, reception.id, "belongings", {"tools": "y"}).get_data(as_text=True)
+    assert "请说明与接车记录不一致之处" in page
+    assert re.search(r'name="spare_tyre" value="y">', page)  # still unticked
+    assert re.search(r'name="tools" value="y" checked>', page)
+    long = handover_step(auth, reception.id, "belongings",
+                         {"tools": "y", "differences": "备" * 2001}).get_data(as_text=True)
+    assert "最多 2000 个字符" in long
+    assert "备" * 2001 in long
+    assert "belongings" not in db.session.scalar(select(Handover)).steps_done
+
+
+def test_the_handover_is_not_signed_while_extra_work_awaits_consent(client, auth, advisor):
+    reception = make_reception(signed=True)
+    auth.post(f"/admin/reception/extra/?id={reception.id}", {"action": "add", "item": "四轮定位"})
+    for name, data in HANDOVER.items():
+        handover_step(auth, reception.id, name, data)
+    page = client.get(f"/admin/handover/checklist/?reception={reception.id}")
+    assert 'id="signature-pad"' not in page.get_data(as_text=True)
+    refused = on_handover(auth, reception.id, "sign/", {"signature": SIGNATURE},
+                          follow_redirects=True)
+    assert "客户尚未同意或拒绝以下维修增项：四轮定位" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(Handover)).completed_at is None
+    work = db.session.scalar(select(ExtraWork))
+    auth.post(f"/admin/reception/extra/?id={reception.id}", {"action": "decline", "work": work.id})
+    on_handover(auth, reception.id, "sign/", {"signature": SIGNATURE})
+    assert db.session.scalar(select(Handover)).completed_at is not None
+
+
 # -- PDFs -----------------------------------------------------------------------------------------
 
 def embeds_a_cjk_font(pdf: bytes) -> bool:

@@ -119,6 +119,7 @@ HANDOVER_STEP_LABELS = {
     "guarantee": _l("Repair quality guarantee"),
 }
 HANDOVER_STEPS = tuple(HANDOVER_STEP_LABELS)
+DIFFERENCES_LENGTH = 2000  # as long as the valuables they are checked against
 check_labels(STEP_LABELS, RECEPTION_STEPS)
 check_labels(AREA_LABELS, DAMAGE_AREAS)
 check_labels(DAMAGE_LABELS, DAMAGE_KINDS)
@@ -729,6 +730,11 @@ def _prefill_parts(form: PartsForm, orders: list[PartsOrder]) -> None:
     form.parts_expected_on.data = max(expected) if expected and short else None
 
 
+def _pending_extra_work(reception: Reception) -> list[ExtraWork]:
+    """Extra work the customer has neither agreed to nor declined."""
+    return [w for w in reception.extra_work if w.consent_at is None and not w.declined]
+
+
 def _handed_over(reception: Reception) -> bool:
     return bool(reception.handover and reception.handover.completed_at)
 
@@ -1000,7 +1006,9 @@ class HandoverAdmin(ChecklistScreen):
     def checklist_view(self):
         return self._render_checklist(self._handover())
 
-    def _render_checklist(self, handover, forms=None, errors=None):
+    def _render_checklist(self, handover, forms=None, belongings=None):
+        """The handover page; `belongings` is what a refused belongings step sent (kept on
+        the page with its message), as `forms` holds a refused step's form."""
         forms = forms or {}
         for step in HANDOVER_STEPS:
             if step != "belongings":
@@ -1008,7 +1016,10 @@ class HandoverAdmin(ChecklistScreen):
         missing = [s for s in HANDOVER_STEPS if s not in handover.steps_done]
         return self.render(
             "checklists/handover.html", handover=handover, reception=handover.reception,
-            forms=forms, steps=HANDOVER_STEP_LABELS, missing=missing, errors=errors or {},
+            forms=forms, steps=HANDOVER_STEP_LABELS, missing=missing,
+            pending=_pending_extra_work(handover.reception), differences_length=DIFFERENCES_LENGTH,
+            posted=belongings or {"found": handover.belongings_found,
+                                  "differences": handover.differences},
             belongings=BELONGING_LABELS, writable=self.can_edit,
             work_kinds=WORK_KIND_LABELS, payments=PAYMENT_LABELS, old_parts=OLD_PARTS_LABELS,
         )
@@ -1036,6 +1047,14 @@ class HandoverAdmin(ChecklistScreen):
             flash(_("“%(step)s” was not saved: see the messages below.",
                     step=HANDOVER_STEP_LABELS[step]), "error")
             return self._render_checklist(handover, forms={step: form})
+        intake = handover.reception.mileage
+        if step == "guarantee" and intake is not None and form.mileage_out.data < intake:
+            form.mileage_out.errors.append(_(
+                "The mileage at handover cannot be lower than at reception (%(km)d km).",
+                km=intake))
+            flash(_("“%(step)s” was not saved: see the messages below.",
+                    step=HANDOVER_STEP_LABELS[step]), "error")
+            return self._render_checklist(handover, forms={step: form})
         for name, value in form.data.items():
             if isinstance(value, str):
                 value = value.strip() or None
@@ -1056,9 +1075,16 @@ class HandoverAdmin(ChecklistScreen):
         brought = [k for k in BELONGINGS if handover.reception.belongings.get(k)]
         found = {k: request.form.get(k) == "y" for k in brought}
         differences = (request.form.get("differences") or "").strip()
-        if not all(found.values()) and not differences:
-            flash(_("Explain each difference from the reception record."), "error")
-            return redirect(back + "#step-belongings")
+        problem = None
+        if len(differences) > DIFFERENCES_LENGTH:
+            problem = _("At most %(n)d characters.", n=DIFFERENCES_LENGTH)
+        elif not all(found.values()) and not differences:
+            problem = _("Explain each difference from the reception record.")
+        if problem:
+            flash(_("“%(step)s” was not saved: see the messages below.",
+                    step=HANDOVER_STEP_LABELS["belongings"]), "error")
+            return self._render_checklist(handover, belongings={
+                "found": found, "differences": differences, "problem": problem})
         handover.belongings_found = found
         handover.differences = differences or None
         _mark_done(handover, "belongings")
@@ -1080,6 +1106,12 @@ class HandoverAdmin(ChecklistScreen):
         if missing:
             flash(_("It cannot be signed yet; these steps are missing: %(steps)s.",
                     steps="、".join(missing)), "error")
+            return back
+        pending = _pending_extra_work(handover.reception)
+        if pending:
+            flash(_("It cannot be signed yet: the customer has still to agree to or decline "
+                    "this extra work: %(items)s.", items="、".join(w.item for w in pending)),
+                  "error")
             return back
         try:
             signature = files.store_signature(request.form.get("signature"))
@@ -1114,6 +1146,9 @@ def complete_visit(handover: Handover, now) -> None:
         visit.next_maintenance_date = handover.next_maintenance_date
         visit.next_maintenance_km = handover.next_maintenance_km
     visit.record_on_vehicle()
+    vehicle = visit.vehicle
+    if handover.mileage_out is not None and handover.mileage_out > (vehicle.current_mileage or 0):
+        vehicle.current_mileage = handover.mileage_out  # what it leaves with (odometers go up)
     followups.plan_first_call(visit)
 
 
