@@ -251,9 +251,14 @@ def test_damage_with_a_photo_checked_by_content(client, auth, advisor):
         "area": "front", "kind": "scratch", "note": "前保险杠划痕",
         "photo": (io.BytesIO(PNG), "伤.png")}, content_type="multipart/form-data")
     refused = on_reception(auth, reception.id, "damage/", {
-        "area": "left", "kind": "dent", "photo": (io.BytesIO(b"<script>x</script>"), "fake.png")
-    }, content_type="multipart/form-data", follow_redirects=True)
-    assert "只能上传照片" in refused.get_data(as_text=True)
+        "area": "left", "kind": "dent", "note": "左后门凹陷",
+        "photo": (io.BytesIO(b"<script>x</script>"), "fake.png")
+    }, content_type="multipart/form-data").get_data(as_text=True)
+    assert "只能上传照片" in refused
+    # Only the photo is refused: the damage entered stays on the form.
+    assert '<option selected value="left">' in refused
+    assert 'name="kind" value="dent" checked' in refused
+    assert 'value="左后门凹陷"' in refused
     damages = reload(Reception, reception.id).damages
     assert len(damages) == 1
     photo = client.get(f"/admin/reception/file/?id={damages[0]['photo_id']}")

@@ -552,9 +552,9 @@ class ReceptionAdmin(ChecklistScreen):
         if photo and photo.filename:
             try:
                 stored = files.store(photo.read(), "damage_photo")
-            except files.FileRefused as error:
+            except files.FileRefused as error:  # the damage stays on the form, to send again
                 flash(str(error), "error")
-                return back
+                return self._render_checklist(reception, damage_form=form)
             db.session.flush()
             damage["photo_id"] = stored.id
         reception.damages = [*reception.damages, damage]
