@@ -676,6 +676,29 @@ def test_both_pdfs_carry_the_entered_chinese_text_and_the_font(client, auth, adv
     assert images, "the signature image is in the handover sheet"
 
 
+def test_both_pdfs_show_the_extra_work_and_the_mileages(client, auth, advisor):
+    """The extra work with its header, hours, reason and state on both sheets; the handover
+    sheet's mileage out, and its next maintenance in a row of its own, no ASCII colon."""
+    reception = make_reception(signed=True)
+    url = f"/admin/reception/extra/?id={reception.id}"
+    auth.post(url, {"action": "add", "item": "更换刹车油", "extra_cost": "120",
+                    "extra_hours": "1.5", "reason": "刹车油含水量超标"})
+    work = db.session.scalar(select(ExtraWork))
+    auth.post(url, {"action": "consent", "work": work.id, "consent_how": "phone",
+                    "consent_by": "王先生"})
+    for name, data in HANDOVER.items():
+        handover_step(auth, reception.id, name, data)
+    on_handover(auth, reception.id, "sign/", {"signature": SIGNATURE})
+    intake = pdf_text(client.get(f"/admin/reception/pdf/?id={reception.id}").data)
+    sheet = pdf_text(client.get(f"/admin/handover/pdf/?reception={reception.id}").data)
+    for text in (intake, sheet):
+        for word in ("增加费用", "增加工时", "1.5", "刹车油含水量超标", "王先生"):
+            assert word in text, word
+    for word in ("交车时里程", "12010", "下次保养", "2027-05-27"):
+        assert word in sheet, word
+    assert not re.search(r"[\u4e00-\u9fff]: ", sheet)
+
+
 class _Counter(BaseHTTPRequestHandler):
     hits = []
 

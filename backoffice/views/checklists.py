@@ -1156,7 +1156,7 @@ def handover_context(handover: Handover) -> dict:
     return {
         "handover": handover, "reception": handover.reception, "steps": HANDOVER_STEP_LABELS,
         "belongings": BELONGING_LABELS, "work_kinds": WORK_KIND_LABELS,
-        "payments": PAYMENT_LABELS, "old_parts": OLD_PARTS_LABELS,
+        "payments": PAYMENT_LABELS, "old_parts": OLD_PARTS_LABELS, "consent": CONSENT_LABELS,
         "signature": files.data_url(db.session.get(StoredFile, handover.signature_id))
         if handover.signature_id else "",
         "printed_on": clock.today(),
