@@ -11,8 +11,10 @@
     var drawing = false;
     var drawn = false;
 
+    var ratio = 1;
+
     function size() {
-      var ratio = window.devicePixelRatio || 1;
+      ratio = window.devicePixelRatio || 1;
       canvas.width = canvas.clientWidth * ratio;
       canvas.height = canvas.clientHeight * ratio;
       context.setTransform(ratio, 0, 0, ratio, 0, 0);
@@ -48,6 +50,35 @@
     ["pointerup", "pointercancel", "pointerleave"].forEach(function (name) {
       canvas.addEventListener(name, function () { drawing = false; });
     });
+    // A tablet turned round resizes the pad: its bitmap follows the new size (or the ink
+    // would land away from the finger), and what was signed stays where it was drawn.
+    function resize() {
+      var had = drawn;
+      var copy = document.createElement("canvas");
+      var scale = ratio;
+      if (canvas.width === Math.round(canvas.clientWidth * (window.devicePixelRatio || 1)) &&
+          canvas.height === Math.round(canvas.clientHeight * (window.devicePixelRatio || 1))) {
+        return;
+      }
+      copy.width = canvas.width;
+      copy.height = canvas.height;
+      copy.getContext("2d").drawImage(canvas, 0, 0);
+      drawing = false;
+      size();
+      if (had) {
+        context.drawImage(copy, 0, 0, copy.width / scale, copy.height / scale);
+        drawn = true;
+      }
+    }
+    var pending = null;
+    ["resize", "orientationchange"].forEach(function (name) {
+      window.addEventListener(name, function () {
+        if (pending === null) {
+          pending = window.requestAnimationFrame(function () { pending = null; resize(); });
+        }
+      });
+    });
+
     form.querySelector("#signature-clear").addEventListener("click", size);
     form.addEventListener("submit", function (event) {
       if (!drawn) {
