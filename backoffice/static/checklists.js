@@ -53,13 +53,14 @@
     // A tablet turned round resizes the pad: its bitmap follows the new size (or the ink
     // would land away from the finger), and what was signed stays where it was drawn.
     function resize() {
-      var had = drawn;
-      var copy = document.createElement("canvas");
-      var scale = ratio;
-      if (canvas.width === Math.round(canvas.clientWidth * (window.devicePixelRatio || 1)) &&
-          canvas.height === Math.round(canvas.clientHeight * (window.devicePixelRatio || 1))) {
+      var now = window.devicePixelRatio || 1;
+      if (canvas.width === Math.round(canvas.clientWidth * now) &&
+          canvas.height === Math.round(canvas.clientHeight * now)) {
         return;
       }
+      var had = drawn;
+      var scale = ratio;
+      var copy = document.createElement("canvas");
       copy.width = canvas.width;
       copy.height = canvas.height;
       copy.getContext("2d").drawImage(canvas, 0, 0);
