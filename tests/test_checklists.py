@@ -609,7 +609,7 @@ def test_handing_over_records_the_mileage_out_on_the_vehicle(client, auth, advis
     on_handover(auth, reception.id, "sign/", {"signature": SIGNATURE})
     assert reload(Vehicle, reception.vehicle_id).current_mileage == 12010
     assert db.session.scalar(select(AuditLog).where(
-        AuditLog.model == "vehicle", AuditLog.record_id == reception.vehicle_id,
+        AuditLog.model == "vehicle", AuditLog.record_id == str(reception.vehicle_id),
         AuditLog.action == "update")) is not None
 
 
