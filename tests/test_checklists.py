@@ -104,6 +104,33 @@ def test_a_walk_in_with_bad_data_is_refused(client, auth, advisor, field, value,
     assert db.session.scalar(select(func.count()).select_from(Customer)) == 1
 
 
+def test_a_walk_in_with_a_known_mobile_is_that_customer_or_refused(client, auth, advisor):
+    """A mobile already on file belongs to its customer: another name is refused with a
+    link to that customer, saving nothing; the same name files the car under them."""
+    known = make_customer(name="王先生", mobile="13900001111")
+    form = {"name": "李女士", "mobile": "13900001111", "plate_number": "粤B13579",
+            "kind": "maintenance"}
+    page = auth.post("/admin/reception/new/", form).get_data(as_text=True)
+    assert "已有使用此手机号的客户" in page
+    assert f'/admin/customer/archive/?id={known.id}">王先生</a>' in page
+    assert db.session.scalar(select(func.count()).select_from(Vehicle)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Reception)) == 0
+    assert auth.post("/admin/reception/new/", {**form, "name": "王先生"}).status_code == 302
+    vehicle = db.session.scalar(select(Vehicle))
+    assert vehicle.customer_id == known.id
+    assert db.session.scalar(select(func.count()).select_from(Customer)) == 1
+
+
+@pytest.mark.parametrize("field", ["name", "vehicle_model"])
+def test_a_walk_ins_text_longer_than_its_column_is_refused(client, auth, advisor, field):
+    form = {"name": "新客户", "mobile": "13900001111", "plate_number": "粤B13579",
+            "kind": "maintenance", field: "长" * 10_000}
+    response = auth.post("/admin/reception/new/", form)
+    assert "最多 100 个字符" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Customer)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Reception)) == 0
+
+
 # -- the steps -------------------------------------------------------------------------------------
 
 STEPS = {
@@ -224,9 +251,14 @@ def test_damage_with_a_photo_checked_by_content(client, auth, advisor):
         "area": "front", "kind": "scratch", "note": "前保险杠划痕",
         "photo": (io.BytesIO(PNG), "伤.png")}, content_type="multipart/form-data")
     refused = on_reception(auth, reception.id, "damage/", {
-        "area": "left", "kind": "dent", "photo": (io.BytesIO(b"<script>x</script>"), "fake.png")
-    }, content_type="multipart/form-data", follow_redirects=True)
-    assert "只能上传照片" in refused.get_data(as_text=True)
+        "area": "left", "kind": "dent", "note": "左后门凹陷",
+        "photo": (io.BytesIO(b"<script>x</script>"), "fake.png")
+    }, content_type="multipart/form-data").get_data(as_text=True)
+    assert "只能上传照片" in refused
+    # Only the photo is refused: the damage entered stays on the form.
+    assert '<option selected value="left">' in refused
+    assert 'name="kind" value="dent" checked' in refused
+    assert 'value="左后门凹陷"' in refused
     damages = reload(Reception, reception.id).damages
     assert len(damages) == 1
     photo = client.get(f"/admin/reception/file/?id={damages[0]['photo_id']}")
@@ -290,7 +322,7 @@ def test_signed_is_read_only_and_an_amendment_keeps_the_original(client, auth, a
     assert reload(Reception, reception.id).mileage == 12000
     assert "已签字" in client.get(response.headers["Location"]).get_data(as_text=True)
     auth.post(f"/admin/reception/amend/?id={reception.id}",
-              {"field": "mileage", "new_value": "12100", "reason": "录入笔误"})
+              {"field": "mileage", "amend-mileage": "12100", "amend-reason": "录入笔误"})
     reception = reload(Reception, reception.id)
     assert reception.mileage == 12000  # the signed value stays
     [amendment] = reception.amendments
@@ -305,8 +337,57 @@ def test_signed_is_read_only_and_an_amendment_keeps_the_original(client, auth, a
 def test_an_amendment_needs_a_reason(client, auth, advisor):
     reception = make_reception(signed=True)
     auth.post(f"/admin/reception/amend/?id={reception.id}",
-              {"field": "mileage", "new_value": "12100"})
+              {"field": "mileage", "amend-mileage": "12100"})
     assert db.session.scalar(select(func.count()).select_from(Amendment)) == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("mileage", "abc", "请填写整数"),
+        ("mileage", "-5", ""),
+        ("mileage", "9000", "里程不能低于上次记录的 10000 公里"),
+        ("fuel_eighths", "99", "选项无效"),
+        ("estimate_amount", "很贵", "请填写数字"),
+        ("promised_at", "明天下午", "请填写有效的日期和时间"),
+        ("warranty_decision", "也许", "选项无效"),
+        ("parts_expected_on", "2026-02-30", "请填写有效的日期"),
+        ("described_faults", "长" * 4001, ""),
+        ("valuables", "长" * 2001, ""),
+        ("reason", "长" * 201, ""),  # refused, not cut to fit
+    ],
+)
+def test_an_amendment_is_checked_as_its_step_is(client, auth, advisor, field, value, message):
+    """What the step would refuse, an amendment refuses too: with a message under the
+    field, saving nothing."""
+    reception = make_reception(vehicle=make_vehicle(current_mileage=10000), signed=True)
+    data = {"field": "mileage", "amend-mileage": "12100", "amend-reason": "录入笔误"}
+    if field != "reason":
+        data["field"] = field
+    response = auth.post(f"/admin/reception/amend/?id={reception.id}",
+                         {**data, f"amend-{field}": value})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "更正未记录" in html
+    assert re.search(r'text-danger small mt-1">[^<]*' + message, html)
+    assert db.session.scalar(select(func.count()).select_from(Amendment)) == 0
+
+
+def test_amendments_read_as_their_step_shows_them(client, auth, advisor):
+    """On screen and in the PDF: labels, eighths and local times, not raw values."""
+    reception = make_reception(signed=True, promised_at=datetime(2026, 11, 28, 17, 0))
+    url = f"/admin/reception/amend/?id={reception.id}"
+    for field, value in (("warranty_decision", "yes"), ("fuel_eighths", "5"),
+                         ("promised_at", "2026-12-02T17:00")):
+        response = auth.post(url, {"field": field, f"amend-{field}": value, "amend-reason": "更正"})
+        assert response.status_code == 302
+    page = client.get(f"/admin/reception/checklist/?id={reception.id}").get_data(as_text=True)
+    text = pdf_text(client.get(f"/admin/reception/pdf/?id={reception.id}").data)
+    for shown in (page, text):
+        for value in ("不属于质量担保", "属于质量担保", "4/8", "5/8", "2026-11-28 17:00",
+                      "2026-12-02 17:00"):
+            assert value in shown, value
+        assert "+08:00" not in shown
 
 
 # -- extra work ------------------------------------------------------------------------------------
@@ -336,6 +417,89 @@ def test_consent_records_how_and_who(client, auth, advisor):
     work = db.session.scalar(select(ExtraWork))
     auth.post(url, {"action": "consent", "work": work.id, "consent_how": "phone"})
     assert reload(ExtraWork, work.id).consent_at is None
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("extra_cost", "abc"), ("extra_cost", "-50"), ("extra_cost", "99999999999"),
+     ("extra_hours", "-2"), ("extra_hours", "0.25"), ("item", "长" * 201),
+     ("reason", "长" * 2001)],
+)
+def test_extra_work_with_bad_input_is_refused(client, auth, advisor, field, value):
+    """Not saved without the bad value: refused with a message under the field, and what
+    was typed stays in the form."""
+    reception = make_reception(signed=True)
+    form = {"action": "add", "item": "更换刹车油", "extra_cost": "120", "extra_hours": "0.5",
+            field: value}
+    response = auth.post(f"/admin/reception/extra/?id={reception.id}", form)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "维修增项未添加" in html
+    assert re.search(r'text-danger small mt-1">', html)
+    assert db.session.scalar(select(func.count()).select_from(ExtraWork)) == 0
+
+
+def test_each_extra_work_action_is_confirmed(client, auth, advisor):
+    reception = make_reception(signed=True)
+    url = f"/admin/reception/extra/?id={reception.id}"
+    added = auth.post(url, {"action": "add", "item": "四轮定位"}, follow_redirects=True)
+    assert "已添加维修增项" in added.get_data(as_text=True)
+    work = db.session.scalar(select(ExtraWork))
+    agreed = auth.post(url, {"action": "consent", "work": work.id, "consent_how": "phone",
+                             "consent_by": "王先生"}, follow_redirects=True)
+    assert "已记录客户同意" in agreed.get_data(as_text=True)
+    done = auth.post(url, {"action": "done", "work": work.id}, follow_redirects=True)
+    assert "已标记为完成" in done.get_data(as_text=True)
+    auth.post(url, {"action": "add", "item": "更换雨刮"})
+    other = db.session.scalar(select(ExtraWork).where(ExtraWork.item == "更换雨刮"))
+    declined = auth.post(url, {"action": "decline", "work": other.id}, follow_redirects=True)
+    assert "客户不同意此增项" in declined.get_data(as_text=True)
+
+
+def test_declined_extra_work_cannot_be_agreed_to(client, auth, advisor):
+    reception = make_reception(signed=True)
+    url = f"/admin/reception/extra/?id={reception.id}"
+    auth.post(url, {"action": "add", "item": "四轮定位"})
+    work = db.session.scalar(select(ExtraWork))
+    auth.post(url, {"action": "decline", "work": work.id})
+    refused = auth.post(url, {"action": "consent", "work": work.id, "consent_how": "phone",
+                              "consent_by": "王先生"}, follow_redirects=True)
+    assert "客户已对此增项作出决定" in refused.get_data(as_text=True)
+    assert reload(ExtraWork, work.id).consent_at is None
+    page = client.get(f"/admin/reception/checklist/?id={reception.id}").get_data(as_text=True)
+    assert 'value="consent"' not in page
+
+
+def test_no_extra_work_before_the_reception_is_signed(client, auth, advisor):
+    reception = make_reception()
+    refused = auth.post(f"/admin/reception/extra/?id={reception.id}",
+                        {"action": "add", "item": "四轮定位"}, follow_redirects=True)
+    assert "接车登记表签字后才能添加维修增项" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(ExtraWork)) == 0
+
+
+def test_no_extra_work_changes_after_the_handover(client, auth, advisor):
+    """Once the customer signed the handover, extra work is neither added nor changed,
+    and its buttons are gone."""
+    reception = make_reception(signed=True)
+    url = f"/admin/reception/extra/?id={reception.id}"
+    auth.post(url, {"action": "add", "item": "四轮定位"})
+    work = db.session.scalar(select(ExtraWork))
+    client.get(f"/admin/handover/checklist/?reception={reception.id}")
+    db.session.scalar(select(Handover)).completed_at = datetime(2026, 11, 28, 17, 0)
+    db.session.commit()
+    for data in ({"action": "add", "item": "更换雨刮"},
+                 {"action": "consent", "work": work.id, "consent_how": "phone",
+                  "consent_by": "王先生"},
+                 {"action": "decline", "work": work.id}):
+        refused = auth.post(url, data, follow_redirects=True).get_data(as_text=True)
+        assert "车辆已交付，维修增项不能再更改" in refused
+    assert db.session.scalar(select(func.count()).select_from(ExtraWork)) == 1
+    work = reload(ExtraWork, work.id)
+    assert (work.consent_at, work.declined) == (None, False)
+    page = client.get(f"/admin/reception/checklist/?id={reception.id}").get_data(as_text=True)
+    assert 'id="extra-work-form"' not in page
+    assert 'value="consent"' not in page
 
 
 # -- handover -------------------------------------------------------------------------------------
@@ -426,6 +590,60 @@ def test_the_handover_cannot_be_signed_with_steps_missing(client, auth, advisor)
     assert db.session.scalar(select(Handover)).completed_at is None
 
 
+def test_the_handover_mileage_is_not_below_the_intake(client, auth, advisor):
+    reception = make_reception(signed=True)  # 12000 km at reception
+    handover_step(auth, reception.id, "quality", HANDOVER["quality"])
+    refused = handover_step(auth, reception.id, "guarantee",
+                            {"work_kind": "minor", "mileage_out": "11000"})
+    assert "交车里程不能低于接车时的 12000 公里" in refused.get_data(as_text=True)
+    handover = db.session.scalar(select(Handover))
+    assert (handover.mileage_out, handover.guarantee_until) == (None, None)
+    assert "guarantee" not in handover.steps_done
+
+
+def test_handing_over_records_the_mileage_out_on_the_vehicle(client, auth, advisor):
+    """The car leaves with more kilometres than it came with: the archive follows (audited)."""
+    reception = make_reception(vehicle=make_vehicle(current_mileage=11000), signed=True)
+    for name, data in HANDOVER.items():
+        handover_step(auth, reception.id, name, data)
+    on_handover(auth, reception.id, "sign/", {"signature": SIGNATURE})
+    assert reload(Vehicle, reception.vehicle_id).current_mileage == 12010
+    assert db.session.scalar(select(AuditLog).where(
+        AuditLog.model == "vehicle", AuditLog.record_id == str(reception.vehicle_id),
+        AuditLog.action == "update")) is not None
+
+
+def test_belongings_refused_keep_what_was_entered(client, auth, advisor):
+    reception = make_reception(signed=True)  # spare tyre and tools at reception
+    handover_step(auth, reception.id, "quality", HANDOVER["quality"])
+    page = handover_step(auth, reception.id, "belongings", {"tools": "y"}).get_data(as_text=True)
+    assert "请说明与接车记录不一致之处" in page
+    assert re.search(r'name="spare_tyre" value="y">', page)  # still unticked
+    assert re.search(r'name="tools" value="y" checked>', page)
+    long = handover_step(auth, reception.id, "belongings",
+                         {"tools": "y", "differences": "备" * 2001}).get_data(as_text=True)
+    assert "最多 2000 个字符" in long
+    assert "备" * 2001 in long
+    assert "belongings" not in db.session.scalar(select(Handover)).steps_done
+
+
+def test_the_handover_is_not_signed_while_extra_work_awaits_consent(client, auth, advisor):
+    reception = make_reception(signed=True)
+    auth.post(f"/admin/reception/extra/?id={reception.id}", {"action": "add", "item": "四轮定位"})
+    for name, data in HANDOVER.items():
+        handover_step(auth, reception.id, name, data)
+    page = client.get(f"/admin/handover/checklist/?reception={reception.id}")
+    assert 'id="signature-pad"' not in page.get_data(as_text=True)
+    refused = on_handover(auth, reception.id, "sign/", {"signature": SIGNATURE},
+                          follow_redirects=True)
+    assert "客户尚未同意或拒绝以下维修增项：四轮定位" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(Handover)).completed_at is None
+    work = db.session.scalar(select(ExtraWork))
+    auth.post(f"/admin/reception/extra/?id={reception.id}", {"action": "decline", "work": work.id})
+    on_handover(auth, reception.id, "sign/", {"signature": SIGNATURE})
+    assert db.session.scalar(select(Handover)).completed_at is not None
+
+
 # -- PDFs -----------------------------------------------------------------------------------------
 
 def embeds_a_cjk_font(pdf: bytes) -> bool:
@@ -456,6 +674,29 @@ def test_both_pdfs_carry_the_entered_chinese_text_and_the_font(client, auth, adv
     images = [name for page in PdfReader(io.BytesIO(sheet.data)).pages
               for name in page["/Resources"].get("/XObject", {})]
     assert images, "the signature image is in the handover sheet"
+
+
+def test_both_pdfs_show_the_extra_work_and_the_mileages(client, auth, advisor):
+    """The extra work with its header, hours, reason and state on both sheets; the handover
+    sheet's mileage out, and its next maintenance in a row of its own, no ASCII colon."""
+    reception = make_reception(signed=True)
+    url = f"/admin/reception/extra/?id={reception.id}"
+    auth.post(url, {"action": "add", "item": "更换刹车油", "extra_cost": "120",
+                    "extra_hours": "1.5", "reason": "刹车油含水量超标"})
+    work = db.session.scalar(select(ExtraWork))
+    auth.post(url, {"action": "consent", "work": work.id, "consent_how": "phone",
+                    "consent_by": "王先生"})
+    for name, data in HANDOVER.items():
+        handover_step(auth, reception.id, name, data)
+    on_handover(auth, reception.id, "sign/", {"signature": SIGNATURE})
+    intake = pdf_text(client.get(f"/admin/reception/pdf/?id={reception.id}").data)
+    sheet = pdf_text(client.get(f"/admin/handover/pdf/?reception={reception.id}").data)
+    for text in (intake, sheet):
+        for word in ("增加费用", "增加工时", "1.5", "刹车油含水量超标", "王先生"):
+            assert word in text, word
+    for word in ("交车时里程", "12010", "下次保养", "2027-05-27"):
+        assert word in sheet, word
+    assert not re.search(r"[\u4e00-\u9fff]: ", sheet)
 
 
 class _Counter(BaseHTTPRequestHandler):

@@ -1,5 +1,6 @@
-/* The checklists' two bits of behaviour: signing on the screen, and tapping the car's
-   outline to say where a damage is. Everything works without them but the signature. */
+/* The checklists' bits of behaviour: signing on the screen, tapping the car's outline to
+   say where a damage is, and showing only the field an amendment corrects. Everything
+   works without them but the signature. */
 (function () {
   "use strict";
 
@@ -10,8 +11,10 @@
     var drawing = false;
     var drawn = false;
 
+    var ratio = 1;
+
     function size() {
-      var ratio = window.devicePixelRatio || 1;
+      ratio = window.devicePixelRatio || 1;
       canvas.width = canvas.clientWidth * ratio;
       canvas.height = canvas.clientHeight * ratio;
       context.setTransform(ratio, 0, 0, ratio, 0, 0);
@@ -47,6 +50,36 @@
     ["pointerup", "pointercancel", "pointerleave"].forEach(function (name) {
       canvas.addEventListener(name, function () { drawing = false; });
     });
+    // A tablet turned round resizes the pad: its bitmap follows the new size (or the ink
+    // would land away from the finger), and what was signed stays where it was drawn.
+    function resize() {
+      var now = window.devicePixelRatio || 1;
+      if (canvas.width === Math.round(canvas.clientWidth * now) &&
+          canvas.height === Math.round(canvas.clientHeight * now)) {
+        return;
+      }
+      var had = drawn;
+      var scale = ratio;
+      var copy = document.createElement("canvas");
+      copy.width = canvas.width;
+      copy.height = canvas.height;
+      copy.getContext("2d").drawImage(canvas, 0, 0);
+      drawing = false;
+      size();
+      if (had) {
+        context.drawImage(copy, 0, 0, copy.width / scale, copy.height / scale);
+        drawn = true;
+      }
+    }
+    var pending = null;
+    ["resize", "orientationchange"].forEach(function (name) {
+      window.addEventListener(name, function () {
+        if (pending === null) {
+          pending = window.requestAnimationFrame(function () { pending = null; resize(); });
+        }
+      });
+    });
+
     form.querySelector("#signature-clear").addEventListener("click", size);
     form.addEventListener("submit", function (event) {
       if (!drawn) {
@@ -76,6 +109,18 @@
     });
   }
 
+  function amendForm(form) {
+    var choice = form.querySelector("select[name=field]");
+    function show() {
+      form.querySelectorAll(".amend-value").forEach(function (box) {
+        box.hidden = box.getAttribute("data-field") !== choice.value;
+      });
+    }
+    choice.addEventListener("change", show);
+    show();
+  }
+
   document.querySelectorAll("canvas.signature-pad").forEach(signaturePad);
+  document.querySelectorAll("#amend-form").forEach(amendForm);
   document.querySelectorAll("svg.car-outline").forEach(carOutline);
 })();

@@ -5,8 +5,7 @@ Each step is a small form saved on its own, so nothing is lost when the customer
 away mid-way; the signature comes last and needs every step. After signing a reception
 is read only: corrections are amendments kept beside it.
 """
-from datetime import datetime, time, timedelta
-from decimal import Decimal
+from datetime import date, datetime, time, timedelta
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
@@ -32,6 +31,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from .. import clock, files, followups, parts, rules, settings
 from ..auth import current_role
 from ..extensions import db
+from ..formatting import format_date, format_datetime
 from ..models import (
     BELONGINGS,
     DAMAGE_AREAS,
@@ -55,7 +55,13 @@ from ..rules import check_labels
 from .archives import VISIT_KIND_LABELS, previous_mileage, vehicle_search
 from .base import SecureModelView, refused_as_stale, screen
 from .common import Form as BaseForm  # ours: see its docstring
-from .common import NumberField, OptionFilter, decimal_problem, row_link
+from .common import (
+    NumberField,
+    OptionFilter,
+    duplicate_error,
+    existing_record,
+    row_link,
+)
 from .home import DueItem, due_items
 from .parts import STATE_LABELS as ORDER_STATE_LABELS
 
@@ -113,6 +119,7 @@ HANDOVER_STEP_LABELS = {
     "guarantee": _l("Repair quality guarantee"),
 }
 HANDOVER_STEPS = tuple(HANDOVER_STEP_LABELS)
+DIFFERENCES_LENGTH = 2000  # as long as the valuables they are checked against
 check_labels(STEP_LABELS, RECEPTION_STEPS)
 check_labels(AREA_LABELS, DAMAGE_AREAS)
 check_labels(DAMAGE_LABELS, DAMAGE_KINDS)
@@ -221,11 +228,51 @@ class DamageForm(BaseForm):
     note = StringField(_l("Note"), [Length(max=200)])
 
 
+class ExtraWorkForm(BaseForm):
+    item = StringField(_l("Extra work"), [InputRequired(), Length(max=200)])
+    extra_cost = NumberField(_l("Extra cost (yuan)"), [Optional(), NumberRange(min=0)])
+    extra_hours = NumberField(_l("Extra time (hours)"), [Optional(), NumberRange(min=0)],
+                              digits=6, places=1)
+    reason = TextAreaField(_l("Reason"), [Length(max=2000)])
+
+
 STEP_FORMS = {
     "covers": CoversForm, "walk_around": WalkAroundForm, "belongings": BelongingsForm,
     "consultation": ConsultationForm, "diagnosis": DiagnosisForm,
     "documents": DocumentsForm, "parts": PartsForm, "estimate": EstimateForm,
 }
+
+
+class AmendmentBase(BaseForm):
+    """Its fields are named amend-*: the step forms are on the same page."""
+
+    reason = StringField(_l("Reason"), [InputRequired(), Length(max=200)])
+
+
+# An amendment's new value is typed in its step's own field and checked by its rules.
+AmendmentForm = type("AmendmentForm", (AmendmentBase,), {
+    name: getattr(form, name) for form in STEP_FORMS.values() for name in AMENDABLE
+    if hasattr(form, name)
+})
+check_labels(AMENDABLE, [name for name in AMENDABLE if hasattr(AmendmentForm, name)])
+
+
+def amended_value(field: str, raw: str | None) -> str:
+    """An amendment's old or new value (kept as text) as its step shows it."""
+    if raw is None:
+        return ""
+    try:
+        if field == "promised_at":
+            return format_datetime(datetime.fromisoformat(raw))
+        if field == "parts_expected_on":
+            return format_date(date.fromisoformat(raw))
+    except ValueError:  # typed before amendments were checked
+        return raw
+    if field == "fuel_eighths":
+        return f"{raw}/8"
+    if field == "warranty_decision":
+        return str(WARRANTY_LABELS.get(raw, raw))
+    return raw
 
 
 def _step_form(step: str, reception: Reception, formdata=None) -> BaseForm:
@@ -284,7 +331,7 @@ def _progress(view, context, model, name):
 
 
 def _reception_state(reception: Reception) -> str:
-    if reception.handover and reception.handover.completed_at:
+    if _handed_over(reception):
         return "handed_over"
     if reception.handover and reception.handover.quality_passed:
         return "quality_passed"
@@ -418,7 +465,8 @@ class ReceptionAdmin(ChecklistScreen):
         reception = self._record(Reception)
         return self._render_checklist(reception)
 
-    def _render_checklist(self, reception, forms=None, damage_form=None):
+    def _render_checklist(self, reception, forms=None, damage_form=None, amend_form=None,
+                          extra_form=None):
         forms = forms or {}
         stock = _parts_stock(reception)
         if "parts" not in forms:
@@ -433,7 +481,10 @@ class ReceptionAdmin(ChecklistScreen):
             damage_form=damage_form or DamageForm(), missing=missing,
             steps=STEP_LABELS, areas=AREA_LABELS, damage_labels=DAMAGE_LABELS,
             belongings=BELONGING_LABELS, warranty=WARRANTY_LABELS, consent=CONSENT_LABELS,
-            amendable=AMENDABLE, writable=self.can_edit, visit_kinds=VISIT_KIND_LABELS,
+            amendable=AMENDABLE, amend_form=amend_form or AmendmentForm(prefix="amend"),
+            amended=amended_value, extra_form=extra_form or ExtraWorkForm(),
+            extra_open=self.can_edit and not _handed_over(reception),
+            writable=self.can_edit, visit_kinds=VISIT_KIND_LABELS,
             handover_view=screen(HandoverAdmin), **stock,
         )
 
@@ -501,9 +552,9 @@ class ReceptionAdmin(ChecklistScreen):
         if photo and photo.filename:
             try:
                 stored = files.store(photo.read(), "damage_photo")
-            except files.FileRefused as error:
+            except files.FileRefused as error:  # the damage stays on the form, to send again
                 flash(str(error), "error")
-                return back
+                return self._render_checklist(reception, damage_form=form)
             db.session.flush()
             damage["photo_id"] = stored.id
         reception.damages = [*reception.damages, damage]
@@ -548,17 +599,28 @@ class ReceptionAdmin(ChecklistScreen):
         reception = self._record(Reception)
         back = redirect(self.get_url(".checklist_view", id=reception.id) + "#amendments")
         field = request.form.get("field", "")
-        new_value = (request.form.get("new_value") or "").strip()
-        reason = (request.form.get("reason") or "").strip()
         if not reception.is_signed or field not in AMENDABLE:
             abort(400)
-        if not new_value or not reason:
-            flash(_("An amendment needs the new value and its reason."), "error")
-            return back
+        form = AmendmentForm(request.form, prefix="amend")
+        valid = all([form[field].validate(form, [InputRequired()]), form.reason.validate(form)])
+        value = form[field].data
+        if valid and field == "mileage":
+            last = previous_mileage(reception.visit)
+            if last is not None and value < last and not reception.visit.mileage_correction_reason:
+                form.mileage.errors.append(_(
+                    "The mileage cannot be lower than the last recorded %(last)d km.", last=last))
+                valid = False
+        if not valid:
+            flash(_("The amendment was not recorded: see the messages below."), "error")
+            return self._render_checklist(reception, amend_form=form)
+        if field == "promised_at":
+            value = clock.aware(value)
+        elif isinstance(value, str):
+            value = value.strip()
         old = getattr(reception, field)
         db.session.add(Amendment(
             reception=reception, field=field, old_value=None if old is None else str(old),
-            new_value=new_value[:4000], reason=reason[:200],
+            new_value=str(value), reason=form.reason.data.strip(),
             made_by=current_user._get_current_object(),
         ))
         db.session.commit()
@@ -567,46 +629,61 @@ class ReceptionAdmin(ChecklistScreen):
 
     @expose("/extra/", methods=("POST",))
     def extra_view(self):
-        """Extra work found during the repair: added, agreed to (or not), done."""
+        """Extra work found during the repair: added, agreed to (or not), done; all of it
+        between the reception's signature and the handover's."""
         self._require_write()
         reception = self._record(Reception)
         back = redirect(self.get_url(".checklist_view", id=reception.id) + "#extra-work")
+        if not reception.is_signed:
+            flash(_("Extra work is added once the reception checklist is signed."), "error")
+            return back
+        if _handed_over(reception):
+            flash(_("The car is handed over: its extra work can no longer change."), "error")
+            return back
         action = request.form.get("action")
         if action == "add":
-            item = (request.form.get("item") or "").strip()
-            if not item:
-                flash(_("Say what the extra work is."), "error")
-                return back
+            form = ExtraWorkForm(request.form)
+            if not form.validate():
+                flash(_("The extra work was not added: see the messages below."), "error")
+                return self._render_checklist(reception, extra_form=form)
             db.session.add(ExtraWork(
-                reception=reception, item=item[:200],
-                reason=(request.form.get("reason") or "").strip() or None,
-                extra_cost=_decimal(request.form.get("extra_cost"), 10, 2),
-                extra_hours=_decimal(request.form.get("extra_hours"), 6, 1),
+                reception=reception, item=form.item.data.strip(),
+                reason=(form.reason.data or "").strip() or None,
+                extra_cost=form.extra_cost.data, extra_hours=form.extra_hours.data,
             ))
+            db.session.commit()
+            flash(_("Extra work added: it waits for the customer's consent."), "success")
+            return back
+        work = db.session.get(ExtraWork, request.form.get("work", type=int) or 0)
+        if work is None or work.reception_id != reception.id:
+            abort(404)
+        if action in ("consent", "decline") and (work.consent_at or work.declined):
+            flash(_("The customer has already decided on this work."), "error")
+            return back
+        if action == "consent":
+            how = request.form.get("consent_how")
+            who = (request.form.get("consent_by") or "").strip()
+            if how not in CONSENT_LABELS or not who:
+                flash(_("Record how the customer agreed, and who agreed."), "error")
+                return back
+            work.consent_how, work.consent_by = how, who[:100]
+            work.consent_at = clock.now()
+            work.consent_taken_by = current_user._get_current_object()
+            confirmed = _("The customer's consent is recorded.")
+        elif action == "decline":
+            work.declined = True
+            confirmed = _("Recorded: the customer declined this work.")
+        elif action == "done":
+            if work.consent_at is None:
+                flash(_("The customer has not agreed to this work: it cannot be done."),
+                      "error")
+                return back
+            work.done_at = work.done_at or clock.now()
+            confirmed = _("The extra work is marked done.")
         else:
-            work = db.session.get(ExtraWork, request.form.get("work", type=int) or 0)
-            if work is None or work.reception_id != reception.id:
-                abort(404)
-            if action == "consent":
-                how = request.form.get("consent_how")
-                who = (request.form.get("consent_by") or "").strip()
-                if how not in CONSENT_LABELS or not who:
-                    flash(_("Record how the customer agreed, and who agreed."), "error")
-                    return back
-                work.consent_how, work.consent_by = how, who[:100]
-                work.consent_at = clock.now()
-                work.consent_taken_by = current_user._get_current_object()
-            elif action == "decline":
-                work.declined = True
-            elif action == "done":
-                if work.consent_at is None:
-                    flash(_("The customer has not agreed to this work: it cannot be done."),
-                          "error")
-                    return back
-                work.done_at = clock.now()
-            else:
-                abort(400)
+            abort(400)
         db.session.commit()
+        flash(confirmed, "success")
         return back
 
     @expose("/pdf/")
@@ -653,13 +730,13 @@ def _prefill_parts(form: PartsForm, orders: list[PartsOrder]) -> None:
     form.parts_expected_on.data = max(expected) if expected and short else None
 
 
-def _decimal(raw, digits: int, places: int) -> Decimal | None:
-    """A typed amount if it is one the column can keep, else None."""
-    try:
-        value = Decimal(str(raw).strip())
-    except (ArithmeticError, ValueError):
-        return None
-    return None if decimal_problem(value, digits, places) or value < 0 else value
+def _pending_extra_work(reception: Reception) -> list[ExtraWork]:
+    """Extra work the customer has neither agreed to nor declined."""
+    return [w for w in reception.extra_work if w.consent_at is None and not w.declined]
+
+
+def _handed_over(reception: Reception) -> bool:
+    return bool(reception.handover and reception.handover.completed_at)
 
 
 def _mark_done(record, step: str) -> None:
@@ -691,8 +768,13 @@ def new_customer_and_vehicle(form) -> tuple[Vehicle | None, dict]:
     """A walk-in customer's record and car, made in place (duplicates refused)."""
     errors = {}
     name = (form.get("name") or "").strip()
+    model = (form.get("vehicle_model") or "").strip()
     if not name:
         errors["name"] = _("Required.")
+    for field, value, column in (("name", name, Customer.name),
+                                 ("vehicle_model", model, Vehicle.vehicle_model)):
+        if len(value) > column.type.length:
+            errors[field] = _("At most %(n)d characters.", n=column.type.length)
     normalized = {}
     for field, normalize in (("mobile", rules.normalize_mobile),
                              ("plate_number", rules.normalize_plate),
@@ -717,15 +799,21 @@ def new_customer_and_vehicle(form) -> tuple[Vehicle | None, dict]:
         .execution_options(include_deleted=True)
     ):
         errors["vin"] = _("A vehicle with this VIN already exists: find it above.")
+    # The mobile is the customer's: a walk-in with a known mobile is that customer only
+    # when the names agree; otherwise the advisor looks at who has it (never silently).
+    customer = normalized.get("mobile") and existing_record(
+        Customer, Customer.mobile, normalized["mobile"], None)
+    if customer and (customer.deleted_at or customer.name != name):
+        errors["mobile"] = duplicate_error(
+            _("A customer with this mobile number already exists:"),
+            url_for("customer.archive_view", id=customer.id), customer.name)
     if errors:
         return None, errors
-    customer = db.session.scalar(select(Customer).where(Customer.mobile == normalized["mobile"]))
-    if customer is None:
+    if not customer:
         customer = Customer(name=name, mobile=normalized["mobile"])
         db.session.add(customer)
     vehicle = Vehicle(owner=customer, plate_number=normalized["plate_number"],
-                      vin=normalized.get("vin"),
-                      vehicle_model=(form.get("vehicle_model") or "").strip()[:100] or None)
+                      vin=normalized.get("vin"), vehicle_model=model or None)
     db.session.add(vehicle)
     return vehicle, {}
 
@@ -749,6 +837,7 @@ def reception_context(reception: Reception) -> dict:
         "reception": reception, "steps": STEP_LABELS, "areas": AREA_LABELS,
         "damage_labels": DAMAGE_LABELS, "belongings": BELONGING_LABELS,
         "warranty": WARRANTY_LABELS, "consent": CONSENT_LABELS, "amendable": AMENDABLE,
+        "amended": amended_value,
         "visit_kinds": VISIT_KIND_LABELS, "photos": photos,
         "signature": files.data_url(db.session.get(StoredFile, reception.signature_id))
         if reception.signature_id else "",
@@ -917,7 +1006,9 @@ class HandoverAdmin(ChecklistScreen):
     def checklist_view(self):
         return self._render_checklist(self._handover())
 
-    def _render_checklist(self, handover, forms=None, errors=None):
+    def _render_checklist(self, handover, forms=None, belongings=None):
+        """The handover page; `belongings` is what a refused belongings step sent (kept on
+        the page with its message), as `forms` holds a refused step's form."""
         forms = forms or {}
         for step in HANDOVER_STEPS:
             if step != "belongings":
@@ -925,7 +1016,10 @@ class HandoverAdmin(ChecklistScreen):
         missing = [s for s in HANDOVER_STEPS if s not in handover.steps_done]
         return self.render(
             "checklists/handover.html", handover=handover, reception=handover.reception,
-            forms=forms, steps=HANDOVER_STEP_LABELS, missing=missing, errors=errors or {},
+            forms=forms, steps=HANDOVER_STEP_LABELS, missing=missing,
+            pending=_pending_extra_work(handover.reception), differences_length=DIFFERENCES_LENGTH,
+            posted=belongings or {"found": handover.belongings_found,
+                                  "differences": handover.differences},
             belongings=BELONGING_LABELS, writable=self.can_edit,
             work_kinds=WORK_KIND_LABELS, payments=PAYMENT_LABELS, old_parts=OLD_PARTS_LABELS,
         )
@@ -953,6 +1047,14 @@ class HandoverAdmin(ChecklistScreen):
             flash(_("“%(step)s” was not saved: see the messages below.",
                     step=HANDOVER_STEP_LABELS[step]), "error")
             return self._render_checklist(handover, forms={step: form})
+        intake = handover.reception.mileage
+        if step == "guarantee" and intake is not None and form.mileage_out.data < intake:
+            form.mileage_out.errors.append(_(
+                "The mileage at handover cannot be lower than at reception (%(km)d km).",
+                km=intake))
+            flash(_("“%(step)s” was not saved: see the messages below.",
+                    step=HANDOVER_STEP_LABELS[step]), "error")
+            return self._render_checklist(handover, forms={step: form})
         for name, value in form.data.items():
             if isinstance(value, str):
                 value = value.strip() or None
@@ -973,9 +1075,16 @@ class HandoverAdmin(ChecklistScreen):
         brought = [k for k in BELONGINGS if handover.reception.belongings.get(k)]
         found = {k: request.form.get(k) == "y" for k in brought}
         differences = (request.form.get("differences") or "").strip()
-        if not all(found.values()) and not differences:
-            flash(_("Explain each difference from the reception record."), "error")
-            return redirect(back + "#step-belongings")
+        problem = None
+        if len(differences) > DIFFERENCES_LENGTH:
+            problem = _("At most %(n)d characters.", n=DIFFERENCES_LENGTH)
+        elif not all(found.values()) and not differences:
+            problem = _("Explain each difference from the reception record.")
+        if problem:
+            flash(_("“%(step)s” was not saved: see the messages below.",
+                    step=HANDOVER_STEP_LABELS["belongings"]), "error")
+            return self._render_checklist(handover, belongings={
+                "found": found, "differences": differences, "problem": problem})
         handover.belongings_found = found
         handover.differences = differences or None
         _mark_done(handover, "belongings")
@@ -997,6 +1106,12 @@ class HandoverAdmin(ChecklistScreen):
         if missing:
             flash(_("It cannot be signed yet; these steps are missing: %(steps)s.",
                     steps="、".join(missing)), "error")
+            return back
+        pending = _pending_extra_work(handover.reception)
+        if pending:
+            flash(_("It cannot be signed yet: the customer has still to agree to or decline "
+                    "this extra work: %(items)s.", items="、".join(w.item for w in pending)),
+                  "error")
             return back
         try:
             signature = files.store_signature(request.form.get("signature"))
@@ -1031,6 +1146,9 @@ def complete_visit(handover: Handover, now) -> None:
         visit.next_maintenance_date = handover.next_maintenance_date
         visit.next_maintenance_km = handover.next_maintenance_km
     visit.record_on_vehicle()
+    vehicle = visit.vehicle
+    if handover.mileage_out is not None and handover.mileage_out > (vehicle.current_mileage or 0):
+        vehicle.current_mileage = handover.mileage_out  # what it leaves with (odometers go up)
     followups.plan_first_call(visit)
 
 
@@ -1038,7 +1156,7 @@ def handover_context(handover: Handover) -> dict:
     return {
         "handover": handover, "reception": handover.reception, "steps": HANDOVER_STEP_LABELS,
         "belongings": BELONGING_LABELS, "work_kinds": WORK_KIND_LABELS,
-        "payments": PAYMENT_LABELS, "old_parts": OLD_PARTS_LABELS,
+        "payments": PAYMENT_LABELS, "old_parts": OLD_PARTS_LABELS, "consent": CONSENT_LABELS,
         "signature": files.data_url(db.session.get(StoredFile, handover.signature_id))
         if handover.signature_id else "",
         "printed_on": clock.today(),

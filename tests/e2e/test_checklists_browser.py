@@ -1,9 +1,16 @@
 """On a tablet held upright (800×1280): a reception with a drawn signature, the handover,
-and both PDFs."""
+and both PDFs; the signature pad when the tablet is turned round."""
 
 import pytest
 
-from ..factories import PASSWORD, make_customer, make_user, make_vehicle, pdf_text
+from ..factories import (
+    PASSWORD,
+    make_customer,
+    make_reception,
+    make_user,
+    make_vehicle,
+    pdf_text,
+)
 
 
 @pytest.fixture
@@ -128,3 +135,38 @@ def test_reception_signature_handover_and_both_pdfs(tablet):
     text = pdf_text(sheet.body())
     assert "质检员老张" in text
     assert "支付宝" in text
+
+
+def test_the_signature_pad_follows_the_tablet_turned_round(tablet):
+    """Turned to landscape, the pad's bitmap is its new size (ink under the finger) and
+    what was signed before is kept."""
+    page = tablet
+    make_user("service_advisor", "advisor")
+    reception = make_reception()
+    page.goto("/login")
+    page.fill("input[name=username]", "advisor")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/admin/")
+    page.goto(f"/admin/reception/checklist/?id={reception.id}#sign")
+    canvas = page.locator("#signature-pad")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + 30, box["y"] + 100)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 200, box["y"] + 120, steps=5)
+    page.mouse.up()
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.wait_for_function("""() => {
+        const c = document.getElementById('signature-pad');
+        return c.width === Math.round(c.clientWidth * devicePixelRatio);
+    }""")
+    inked = page.evaluate("""() => {
+        const c = document.getElementById('signature-pad');
+        const pixels = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        return pixels.some((value, i) => i % 4 !== 3 && value < 128);
+    }""")
+    assert inked, "the signature drawn before turning is kept"
+    page.click("#signature-submit")
+    page.wait_for_load_state("networkidle")
+    assert "已签字" in page.inner_text("body"), page.inner_text("body")[:3000]
