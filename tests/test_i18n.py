@@ -91,3 +91,16 @@ def test_pages_are_chinese_by_default_and_english_on_request(client, auth):
     assert "角色" not in english
     client.get("/lang/zh_Hans_CN")
     assert "系统管理员" in client.get("/admin/user/").get_data(as_text=True)
+
+
+def test_no_record_picker_says_please_select_model(client, auth):
+    """Flask-Admin's record boxes say 请选择模型 when empty; ours say what to type."""
+    from .test_permissions import SCREENS
+
+    auth.login_as("admin")
+    for endpoint, _area, view in SCREENS:
+        if view.creatable and view.form_ajax_refs:
+            html = client.get(f"/admin/{endpoint}/new/", follow_redirects=True).get_data(
+                as_text=True)
+            assert "data-placeholder" in html, endpoint
+            assert "请选择模型" not in html, endpoint

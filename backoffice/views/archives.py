@@ -153,6 +153,19 @@ def visit_search(term: str):
     )
 
 
+def customer_picker(name: str = "customer") -> SearchLoader:
+    """A form's customer box (form_ajax_refs)."""
+    return SearchLoader(name, Customer, customer_search, customer_label, Customer.name,
+                        _l("Type a name, mobile or plate number to search"))
+
+
+def vehicle_picker(name: str = "vehicle") -> SearchLoader:
+    """A form's car box (form_ajax_refs)."""
+    return SearchLoader(name, Vehicle, vehicle_search, vehicle_label, Vehicle.plate_number,
+                        _l("Type a plate number, the VIN's last characters or the owner's "
+                           "name to search"))
+
+
 def customer_label(customer: Customer) -> str:
     mobile = show_mobile(customer.mobile)
     return f"{customer.name} {mobile}".strip()
@@ -536,11 +549,7 @@ class VehicleAdmin(FreshFilterOptions, SecureModelView):
                          "maxlength": 24},
         "vin": {"autocapitalize": "characters", "maxlength": 30},
     }
-    form_ajax_refs = {
-        "owner": SearchLoader(
-            "owner", Customer, customer_search, customer_label, Customer.name
-        ),
-    }
+    form_ajax_refs = {"owner": customer_picker("owner")}
     column_filters = (
         filters.FilterEqual(
             Vehicle.vehicle_kind, _l("Vehicle type"), options=list(VEHICLE_KINDS.items())
@@ -701,14 +710,7 @@ class VisitAdmin(FreshFilterOptions, SecureModelView):
         },
         "advisor": {"query_factory": lambda: users_with_role("service_advisor")},
     }
-    form_ajax_refs = {
-        "vehicle": SearchLoader(
-            "vehicle", Vehicle, vehicle_search, vehicle_label, Vehicle.plate_number
-        ),
-        "customer": SearchLoader(
-            "customer", Customer, customer_search, customer_label, Customer.name
-        ),
-    }
+    form_ajax_refs = {"vehicle": vehicle_picker(), "customer": customer_picker()}
     column_filters = (
         VISIT_ARCHIVE_FILTER,
         filters.FilterEqual(

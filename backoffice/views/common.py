@@ -72,10 +72,12 @@ class Form(BaseForm):
 
 
 class SearchLoader(QueryAjaxModelLoader):
-    """A form's record picker that searches through the indexes, not LIKE '%x%'."""
+    """A form's record picker that searches through the indexes, not LIKE '%x%'; its
+    empty box says what to type (Flask-Admin's says "Please select model")."""
 
-    def __init__(self, name, model, search, label, order_by):
-        super().__init__(name, db, model, fields=["id"])
+    def __init__(self, name, model, search, label, order_by,
+                 placeholder=_l("Type to search")):
+        super().__init__(name, db, model, fields=["id"], placeholder=placeholder)
         self.search, self.label, self.order = search, label, order_by
 
     def format(self, model):

@@ -25,18 +25,16 @@ from ..models import (
     PART_UNITS,
     STOCK_MOVES,
     Appointment,
-    Customer,
     Part,
     PartsOrder,
     PartsOrderLine,
     Reception,
     StockMovement,
     User,
-    Vehicle,
 )
 from ..permissions import allowed
 from ..rules import check_labels
-from .archives import customer_label, customer_search, vehicle_label, vehicle_search
+from .archives import customer_picker, vehicle_picker
 from .base import FreshFilterOptions, SecureModelView, screen
 from .common import (
     Normalized,
@@ -315,10 +313,6 @@ def _handler_options():
         User.role.in_(HANDLERS), User.active).order_by(User.display_name)]
 
 
-def _picker(placeholder) -> dict:
-    """form_args of a record picker (form_ajax_refs) whose empty box says what it searches,
-    not Flask-Admin's "Please select model"."""
-    return {"render_kw": {"data-placeholder": placeholder}}
 
 
 HANDLER_FILTER = OptionFilter(PartsOrder.handled_by_id, _l("Handled by"), _handler_options,
@@ -378,29 +372,23 @@ class PartsOrderAdmin(FreshFilterOptions, SecureModelView):
     details_template = "parts/order_details.html"
     form_columns = ("customer", "vehicle", "notes", "appointment_ref", "reception_ref")
     form_args = {
-        "customer": {"validators": [validators.InputRequired()],
-                     **_picker(_l("Type a name, mobile or plate number to search"))},
-        "vehicle": _picker(_l("Type a plate number, the VIN's last characters or the "
-                              "owner's name to search")),
+        "customer": {"validators": [validators.InputRequired()]},
     }
     form_extra_fields = {"appointment_ref": HiddenField(), "reception_ref": HiddenField()}
     form_ajax_refs = {
-        "customer": SearchLoader("customer", Customer, customer_search, customer_label,
-                                 Customer.name),
-        "vehicle": SearchLoader("vehicle", Vehicle, vehicle_search, vehicle_label,
-                                Vehicle.plate_number),
+        "customer": customer_picker(), "vehicle": vehicle_picker(),
     }
     inline_models = (
         (PartsOrderLine, {
             "form_columns": ("id", "part", "quantity"),
             "form_label": _l("Order lines"),
             "column_labels": {"part": _l("Part"), "quantity": _l("Quantity")},
-            "form_args": {"part": {"validators": [validators.InputRequired()],
-                                   **_picker(_l("Type a part number or name to search"))},
+            "form_args": {"part": {"validators": [validators.InputRequired()]},
                           "quantity": {"validators": [validators.InputRequired(),
                                                       AT_LEAST_ONE]}},
-            "form_ajax_refs": {"part": SearchLoader("part", Part, parts.part_search,
-                                                    part_label, Part.number)},
+            "form_ajax_refs": {"part": SearchLoader(
+                "part", Part, parts.part_search, part_label, Part.number,
+                _l("Type a part number or name to search"))},
         }),
     )
 
