@@ -583,6 +583,19 @@ def test_adding_and_removing_attendees(client, auth, trainer):
     assert len(reload(TrainingSession, session.id).attendances) == 2
 
 
+def test_employees_without_a_department_can_be_added_too(client, auth, trainer):
+    """The department is optional: are those without one offered, after the others?"""
+    session = make_session()
+    make_employee(name="王五", department=None)
+    make_employee(name="赵六", department=None)
+    make_employee(name="李四", department="配件部")
+    response = client.get(f"/admin/training_session/scores/?id={session.id}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert html.index('label="配件部"') < html.index('label="未分配部门"') < html.index("王五")
+    assert "赵六" in html
+
+
 def test_a_new_pass_mark_decides_again(client, auth, trainer):
     session = make_session(attendees=[make_employee()])
     (a,) = session.attendances

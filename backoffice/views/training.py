@@ -8,6 +8,8 @@ import io
 import unicodedata
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from itertools import groupby
+from operator import attrgetter
 
 from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_admin import expose
@@ -603,11 +605,11 @@ class TrainingSessionAdmin(FreshFilterOptions, SecureModelView):
                 (f"passed-{a.id}", "" if a.passed is None else ("1" if a.passed else "0")),
             )
         }
+        groups = _by_department(candidates)
         return self.render(
             "training/scores.html", session=session, attendances=attendances,
-            candidates=candidates, values=values, errors=errors, kinds=KIND_LABELS,
-            methods=METHOD_LABELS, departments=sorted({e.department for e in candidates
-                                                        if e.department}),
+            candidate_groups=groups, values=values, errors=errors, kinds=KIND_LABELS,
+            methods=METHOD_LABELS, departments=[d for d, _people in groups if d],
         )
 
     def _save_scores(self, session: TrainingSession):
@@ -734,6 +736,15 @@ def _class(session_id: int) -> list[Attendance]:
         .options(contains_eager(Attendance.employee))
         .order_by(Employee.department, Employee.number)
     ).all()
+
+
+def _by_department(employees) -> list[tuple[str | None, list[Employee]]]:
+    """Employees by department (the department is optional: those without one last),
+    each by number."""
+    ordered = sorted(employees, key=lambda e: (e.department is None, e.department or "",
+                                               e.number))
+    return [(department, list(people))
+            for department, people in groupby(ordered, key=attrgetter("department"))]
 
 
 def _plain(value: Decimal | None) -> str:
