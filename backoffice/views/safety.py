@@ -3,7 +3,7 @@ verified, equipment, emergency plans and drills, accidents, the safety register,
 monthly report (DOMAIN.md "Safety"). What is due when lives in safety.py.
 """
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import expose
@@ -109,6 +109,17 @@ def _user_name(attribute: str):
 
 def _area(view, context, model, name):
     return AREA_LABELS.get(model.area, model.area)
+
+
+def not_in_future(form, field) -> None:
+    """A form validator: a date (today at the latest) or a moment that has passed."""
+    value = field.data
+    if isinstance(value, datetime):
+        later = clock.aware(value) > clock.now()
+    else:
+        later = value is not None and value > clock.today()
+    if later:
+        raise ValidationError(_("This cannot be in the future."))
 
 
 def _record(model):

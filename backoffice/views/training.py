@@ -49,6 +49,7 @@ from .base import STALE_MESSAGE, FreshFilterOptions, SecureBaseView, SecureModel
 from .common import OptionFilter, SearchLoader, badge, fresh_options
 from .followups import MultiCheckboxField
 from .home import DueItem, due_items
+from .safety import not_in_future
 
 KIND_LABELS = {
     "onboarding": _l("Onboarding training"), "periodic": _l("Periodic training"),
@@ -923,7 +924,7 @@ class CertificateAdmin(FreshFilterOptions, SecureModelView):
         "kind": {"default": "special_operations"},
         "number": {"validators": [validators.Length(max=64)]},
         "issuer": {"validators": [validators.Length(max=100)]},
-        "issued_on": {"validators": [validators.InputRequired()]},
+        "issued_on": {"validators": [validators.InputRequired(), not_in_future]},
         "review_due": {"description": _l(
             "Special operations certificates: left empty, 3 years after issue or after the "
             "last review. A date typed here is kept.")},
@@ -977,6 +978,9 @@ class CertificateAdmin(FreshFilterOptions, SecureModelView):
         if reviewed and (reviewed < issued or reviewed > clock.today()):
             form.reviewed_on.errors.append(
                 _("The review date must be between the issue date and today."))
+        if form.review_due.data and form.review_due.data < issued:
+            form.review_due.errors.append(
+                _("The review cannot be due before the certificate was issued."))
         if form.valid_until.data and form.valid_until.data < issued:
             form.valid_until.errors.append(_("The certificate cannot end before it was issued."))
         if (form.review_due.data and form.valid_until.data
