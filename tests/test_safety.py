@@ -163,6 +163,35 @@ def test_a_failed_item_raises_a_hazard_due_by_its_level(officer, client, auth):
     assert [h.answer_id for h in remaining] == [second]
 
 
+def test_the_hazard_follows_the_level_chosen_until_it_is_rectified(officer, client, auth,
+                                                                     freeze):
+    """Does a level chosen again change the hazard (and its deadline), and does the
+    screen show the hazard's level?"""
+    inspection = make_inspection(inspector=officer)
+    item = inspection.answers[0].id
+    fill = f"/admin/safety_inspection/fill/?id={inspection.id}"
+    answer(auth, inspection.id, {item: "fail"}, **{f"level-{item}": "general"})
+    hazard = db.session.scalars(select(Hazard)).one()
+    assert (hazard.level, hazard.deadline) == ("general", TODAY + timedelta(days=15))
+
+    freeze(NOW + timedelta(days=1))  # the deadline runs from the day it was found
+    answer(auth, inspection.id, {item: "fail"}, **{f"level-{item}": "major"})
+    hazard = reload(Hazard, hazard.id)
+    assert (hazard.level, hazard.deadline) == ("major", TODAY + timedelta(days=3))
+    page = client.get(fill).get_data(as_text=True)
+    select_ = page.split(f'name="level-{item}"')[1].split("</select>")[0]
+    assert '<option value="major" selected>' in select_
+    assert '<option value="general" selected>' not in select_
+
+    # Rectified: the level is shown, no longer chosen, and stays.
+    auth.post(f"/admin/hazard/rectify/?id={hazard.id}", {"measures": "已发放护目镜"})
+    page = client.get(fill).get_data(as_text=True)
+    assert f'name="level-{item}"' not in page
+    assert "重大隐患" in page
+    answer(auth, inspection.id, {item: "fail"}, **{f"level-{item}": "general"})
+    assert reload(Hazard, hazard.id).level == "major"
+
+
 def test_the_deadlines_per_level_are_settings(officer, auth):
     from backoffice import settings
     from backoffice.models import Setting

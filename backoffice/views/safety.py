@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 from wtforms import validators
 from wtforms.validators import ValidationError
 
-from .. import clock, files, rules, safety, settings
+from .. import clock, files, safety
 from ..auth import current_role
 from ..extensions import db
 from ..models import (
@@ -286,6 +286,7 @@ class SafetyInspectionAdmin(SecureModelView):
             "safety/fill.html", inspection=inspection, hazards=hazards, groups=GROUP_LABELS,
             answers=ANSWER_LABELS, levels=LEVEL_LABELS, areas=AREA_LABELS, kinds=KIND_LABELS,
             writable=self.can_edit and not inspection.signed_at,
+            as_raised=safety.hazard_as_raised,
         )
 
     def _save_answers(self, inspection: SafetyInspection) -> None:
@@ -306,13 +307,16 @@ class SafetyInspectionAdmin(SecureModelView):
                     db.session.flush()
                     answer.photo_id = stored.id
             hazard = raised.get(answer.id)
+            level = request.form.get(f"level-{answer.id}")
+            level = level if level in LEVEL_LABELS else None
             if answer.result == "fail" and hazard is None:
                 db.session.flush()
-                level = request.form.get(f"level-{answer.id}")
-                safety.raise_hazard(answer, level if level in LEVEL_LABELS else "general",
-                                    inspector)
-            elif answer.result != "fail" and hazard is not None and hazard.rectified_at is None:
-                hazard.deleted_at = clock.now()  # the item passed after all
+                safety.raise_hazard(answer, level or "general", inspector)
+            elif hazard is not None and safety.hazard_as_raised(hazard):
+                if answer.result != "fail":
+                    hazard.deleted_at = clock.now()  # the item passed after all
+                elif level and level != hazard.level:
+                    safety.set_level(hazard, level)
         flash(_("The answers are saved."), "success")
 
     def _sign(self, inspection: SafetyInspection) -> None:
@@ -451,8 +455,7 @@ class HazardAdmin(FreshFilterOptions, SecureModelView):
         if is_created:
             model.found_by = current_user._get_current_object()
         if model.deadline is None:
-            model.deadline = rules.hazard_deadline(model.found_on, model.level,
-                                                   settings.current())
+            safety.set_level(model, model.level)  # and the deadline it gives
 
     def render(self, template, **kwargs):
         if template == self.details_template:
