@@ -434,6 +434,30 @@ def test_a_new_hazard_gets_its_deadline_from_the_level(officer, auth):
     assert db.session.scalar(select(func.count()).select_from(Hazard)) == 1
 
 
+def test_a_hazard_form_may_leave_the_deadline_empty_but_not_give_impossible_dates(
+        officer, client, auth):
+    """Is the deadline optional in the browser too, and are a deadline before the day
+    found and a day found later than today refused?"""
+    page = client.get("/admin/hazard/new/").get_data(as_text=True)
+    deadline = page.split('id="deadline"')[0].rsplit("<input", 1)[1] + page.split(
+        'id="deadline"')[1].split(">", 1)[0]
+    assert "required" not in deadline
+    assert "留空时按隐患级别自动设定" in page
+    form = {"description": "喷漆房排风扇异响", "area": "paint_booth", "level": "major"}
+    for dates, message in (
+            ({"found_on": "2026-11-28"}, "不能是将来的日期或时间"),
+            ({"found_on": "2026-11-26", "deadline": "2026-11-25"}, "整改期限不能早于发现日期")):
+        response = auth.post("/admin/hazard/new/", form | dates)
+        assert message in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Hazard)) == 0
+    hazard = make_hazard(found_on=TODAY - timedelta(days=2))
+    response = auth.post(f"/admin/hazard/edit/?id={hazard.id}", form | {
+        "found_on": str(hazard.found_on), "deadline": str(TODAY - timedelta(days=3)),
+        "version": str(hazard.version)})
+    assert "整改期限不能早于发现日期" in response.get_data(as_text=True)
+    assert reload(Hazard, hazard.id).deadline == hazard.deadline
+
+
 # -- schedules ----------------------------------------------------------------------------------
 
 def signed_inspection(template, area, day):

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla import filters
+from flask_admin.form.widgets import DatePickerWidget
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -17,7 +18,7 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import selectinload
-from wtforms import validators
+from wtforms import DateField, validators
 from wtforms.validators import ValidationError
 
 from .. import clock, files, safety
@@ -379,6 +380,11 @@ def _inspection_name(inspection) -> str:
     return f"{inspection.inspected_on} {AREA_LABELS.get(inspection.area, inspection.area)}"
 
 
+def _not_before_found(form, field) -> None:
+    if field.data and form.found_on.data and field.data < form.found_on.data:
+        raise ValidationError(_("The deadline cannot be before the day it was found."))
+
+
 def _safety_people():
     return db.session.query(User).filter(User.active).order_by(User.display_name)
 
@@ -436,10 +442,15 @@ class HazardAdmin(FreshFilterOptions, SecureModelView):
     form_choices = {"area": list(AREA_LABELS.items()), "level": list(LEVEL_LABELS.items())}
     form_args = {
         "description": {"validators": [validators.InputRequired()]},
-        "found_on": {"default": clock.today, "validators": [validators.InputRequired()]},
-        "deadline": {"validators": [validators.Optional()],
-                     "description": _l("Set from the level when left empty.")},
+        "found_on": {"default": clock.today,
+                     "validators": [validators.InputRequired(), not_in_future]},
         "responsible": {"query_factory": _safety_people},
+    }
+    form_extra_fields = {
+        # Not from the model: its column is required, the field is not.
+        "deadline": DateField(_l("Rectify by"), [validators.Optional(), _not_before_found],
+                              widget=DatePickerWidget(),
+                              description=_l("Set from the level when left empty.")),
     }
 
     def get_query(self):
