@@ -184,7 +184,7 @@ def test_the_hazard_follows_the_level_chosen_until_it_is_rectified(officer, clie
     assert '<option value="general" selected>' not in select_
 
     # Rectified: the level is shown, no longer chosen, and stays.
-    auth.post(f"/admin/hazard/rectify/?id={hazard.id}", {"measures": "已发放护目镜"})
+    on_hazard(auth, "rectify", hazard.id, {"measures": "已发放护目镜"})
     page = client.get(fill).get_data(as_text=True)
     assert f'name="level-{item}"' not in page
     assert "重大隐患" in page
@@ -298,6 +298,12 @@ def test_the_inspection_list_shows_results_and_state(officer, client, auth):
         "Location"].endswith(f"/admin/safety_inspection/fill/?id={inspection.id}")
 
 
+def on_hazard(auth, step: str, hazard_id: int, data: dict, **kwargs):
+    """POST the hazard page's rectify or verify form, as shown now (its version)."""
+    return auth.post(f"/admin/hazard/{step}/?id={hazard_id}",
+                     {"version": reload(Hazard, hazard_id).version, **data}, **kwargs)
+
+
 # -- hazards ------------------------------------------------------------------------------------
 
 def test_the_hazard_lifecycle_with_a_failed_verification(officer, client, auth, freeze):
@@ -308,18 +314,18 @@ def test_the_hazard_lifecycle_with_a_failed_verification(officer, client, auth, 
     assert "待整改" in client.get(details).get_data(as_text=True)
 
     # Rectifying needs the measures.
-    response = auth.post(f"/admin/hazard/rectify/?id={hazard.id}", {"measures": " "},
+    response = on_hazard(auth, "rectify", hazard.id, {"measures": " "},
                          follow_redirects=True)
     assert "请填写采取了哪些整改措施" in response.get_data(as_text=True)
     assert reload(Hazard, hazard.id).rectified_at is None
 
     # Verification before rectification is refused.
-    response = auth.post(f"/admin/hazard/verify/?id={hazard.id}", {"result": "pass"},
+    response = on_hazard(auth, "verify", hazard.id, {"result": "pass"},
                          follow_redirects=True)
     assert "只有已整改的隐患才能复查" in response.get_data(as_text=True)
 
     freeze(NOW + timedelta(days=1))
-    response = auth.post(f"/admin/hazard/rectify/?id={hazard.id}", {
+    response = on_hazard(auth, "rectify", hazard.id, {
         "measures": "关闭配电箱门并加锁", "evidence": "整改后照片",
         "photo": (io.BytesIO(PNG), "after.png")}, follow_redirects=True)
     assert "整改情况已登记" in response.get_data(as_text=True)
@@ -332,11 +338,11 @@ def test_the_hazard_lifecycle_with_a_failed_verification(officer, client, auth, 
 
     # A failed check needs a new deadline from today on; then the hazard is open again.
     for bad in ("", "2026-11-27", "not a day"):
-        response = auth.post(f"/admin/hazard/verify/?id={hazard.id}",
-                             {"result": "fail", "new_deadline": bad}, follow_redirects=True)
+        response = on_hazard(auth, "verify", hazard.id, {"result": "fail", "new_deadline": bad},
+                             follow_redirects=True)
         assert "请设定今天或以后的新整改期限" in response.get_data(as_text=True)
     assert reload(Hazard, hazard.id).verified_at is None
-    response = auth.post(f"/admin/hazard/verify/?id={hazard.id}", {
+    response = on_hazard(auth, "verify", hazard.id, {
         "result": "fail", "note": "锁未安装", "new_deadline": "2026-12-01"},
         follow_redirects=True)
     assert "未整改到位，隐患已重新打开" in response.get_data(as_text=True)
@@ -349,15 +355,15 @@ def test_the_hazard_lifecycle_with_a_failed_verification(officer, client, auth, 
     assert safety.hazard_state(reopened, clock.today()) == "open"
 
     # Rectified again and verified: closed, and nothing more can change it.
-    auth.post(f"/admin/hazard/rectify/?id={hazard.id}", {"measures": "已安装挂锁"})
-    response = auth.post(f"/admin/hazard/verify/?id={hazard.id}",
-                         {"result": "pass", "note": "复查合格"}, follow_redirects=True)
+    on_hazard(auth, "rectify", hazard.id, {"measures": "已安装挂锁"})
+    response = on_hazard(auth, "verify", hazard.id, {"result": "pass", "note": "复查合格"},
+                         follow_redirects=True)
     assert "复查通过，隐患已销号" in response.get_data(as_text=True)
     closed = reload(Hazard, hazard.id)
     assert closed.closed_at
     assert closed.verified_by.username == "officer"
     assert safety.hazard_state(closed, clock.today()) == "closed"
-    auth.post(f"/admin/hazard/rectify/?id={hazard.id}", {"measures": "再改一次"})
+    on_hazard(auth, "rectify", hazard.id, {"measures": "再改一次"})
     assert reload(Hazard, hazard.id).measures == "已安装挂锁"
     assert "已结案" in client.get(details).get_data(as_text=True)
 
@@ -366,14 +372,29 @@ def test_the_hazard_lifecycle_with_a_failed_verification(officer, client, auth, 
     assert len(changes) >= 5  # created, rectified, failed, rectified, closed
 
 
+def test_a_second_rectification_from_an_older_page_is_refused_and_said(officer, client,
+                                                                        auth):
+    """Two tabs on one hazard: is the second rectification refused, with a message?"""
+    hazard = make_hazard()
+    second_tab = {"version": hazard.version, "measures": "张贴警示标识"}
+    on_hazard(auth, "rectify", hazard.id, {"measures": "关闭配电箱门并加锁"})
+    response = auth.post(f"/admin/hazard/rectify/?id={hazard.id}", second_tab,
+                         follow_redirects=True)
+    assert "此记录已被他人修改并保存" in response.get_data(as_text=True)
+    assert reload(Hazard, hazard.id).measures == "关闭配电箱门并加锁"
+    # Sent for a rectified hazard from its current page (not shown there): said too.
+    response = on_hazard(auth, "rectify", hazard.id, {"measures": "张贴警示标识"},
+                         follow_redirects=True)
+    assert "该隐患已整改" in response.get_data(as_text=True)
+    assert reload(Hazard, hazard.id).measures == "关闭配电箱门并加锁"
+
+
 def test_only_the_safety_staff_may_rectify_or_verify(app, client, auth, freeze):
     freeze(NOW)
     hazard = make_hazard(measures=None)
     auth.login_as("manager")
-    assert auth.post(f"/admin/hazard/rectify/?id={hazard.id}",
-                     {"measures": "x"}).status_code == 403
-    assert auth.post(f"/admin/hazard/verify/?id={hazard.id}",
-                     {"result": "pass"}).status_code == 403
+    assert on_hazard(auth, "rectify", hazard.id, {"measures": "x"}).status_code == 403
+    assert on_hazard(auth, "verify", hazard.id, {"result": "pass"}).status_code == 403
     page = client.get(f"/admin/hazard/details/?id={hazard.id}").get_data(as_text=True)
     assert 'id="rectify-form"' not in page
     assert 'id="verify-form"' not in page

@@ -485,7 +485,10 @@ class HazardAdmin(FreshFilterOptions, SecureModelView):
         back = redirect(self.get_url(".details_view", id=hazard.id))
         measures = (request.form.get("measures") or "").strip()
         evidence = (request.form.get("evidence") or "").strip()
+        if refused_as_stale(hazard):  # e.g. rectified meanwhile, from another tab
+            return back
         if hazard.closed_at or hazard.rectified_at:
+            flash(_("The hazard is rectified already: nothing was saved."), "error")
             return back
         if not measures:
             flash(_("Describe what was done to rectify it."), "error")
@@ -512,6 +515,8 @@ class HazardAdmin(FreshFilterOptions, SecureModelView):
             abort(403)
         hazard = _record(Hazard)
         back = redirect(self.get_url(".details_view", id=hazard.id))
+        if refused_as_stale(hazard):
+            return back
         if hazard.rectified_at is None or hazard.closed_at:
             flash(_("Only a rectified hazard can be verified."), "error")
             return back
