@@ -121,7 +121,17 @@ def hazard_as_raised(hazard: Hazard) -> bool:
 
 
 def schedule(today: date) -> list[dict]:
-    """Each template and area: the last inspection and when the next is due."""
+    """Each template and area: the last inspection, when the next is due, and the one
+    started today and not signed off yet (its id, or None)."""
+    started = {
+        (template_id, area): inspection_id
+        for template_id, area, inspection_id in db.session.execute(
+            select(SafetyInspection.template_id, SafetyInspection.area,
+                   func.max(SafetyInspection.id))
+            .where(SafetyInspection.inspected_on == today, SafetyInspection.signed_at.is_(None))
+            .group_by(SafetyInspection.template_id, SafetyInspection.area)
+        )
+    }
     last = {
         (template_id, area): day
         for template_id, area, day in db.session.execute(
@@ -138,7 +148,8 @@ def schedule(today: date) -> list[dict]:
             done = last.get((template.id, area))
             due = rules.next_inspection_due(template.schedule, done, today)
             rows.append({"template": template, "area": area, "last": done, "due": due,
-                         "overdue": due < today, "due_now": due <= today})
+                         "overdue": due < today, "due_now": due <= today,
+                         "started": started.get((template.id, area))})
     return rows
 
 

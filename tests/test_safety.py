@@ -518,6 +518,18 @@ def test_the_officer_sees_what_is_due_per_area_and_template(officer, client):
     assert f"/admin/safety_inspection/new/?area=office&amp;template={template.id}" in home
 
 
+def test_a_due_inspection_started_today_links_to_the_one_in_progress(officer, client):
+    """Does the home page go on with today's unsigned inspection, not start a second?"""
+    template = make_template("daily", areas=("paint_booth", "workshop"))
+    started = make_inspection(template, "paint_booth", TODAY, inspector=officer)
+    make_inspection(template, "workshop", TODAY - timedelta(days=1))  # left unsigned
+    home = client.get("/admin/").get_data(as_text=True)
+    assert f"喷漆房：{template.name} · 今天到期" in home
+    assert f"/admin/safety_inspection/fill/?id={started.id}" in home
+    assert "/admin/safety_inspection/new/?area=paint_booth" not in home
+    assert f"/admin/safety_inspection/new/?area=workshop&amp;template={template.id}" in home
+
+
 # -- equipment ----------------------------------------------------------------------------------
 
 def test_a_stopped_piece_stays_stopped_until_repaired(officer, client, auth):

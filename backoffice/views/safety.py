@@ -787,8 +787,11 @@ def safety_work(user) -> list[DueItem]:
             label = _("%(area)s: %(template)s", area=AREA_LABELS[row["area"]],
                       template=row["template"].name)
             state = _("overdue since %(day)s", day=row["due"]) if row["overdue"] else _("due today")
-            url = url_for("safety_inspection.create_view", area=row["area"],
-                          template=row["template"].id)
+            if row["started"]:  # go on with it: not a second one
+                url = url_for("safety_inspection.fill_view", id=row["started"])
+            else:
+                url = url_for("safety_inspection.create_view", area=row["area"],
+                              template=row["template"].id)
             items.append(DueItem(f"{label} · {state}", None, url,
                                  "danger" if row["overdue"] else "warning"))
     for state, label, level in (("overdue", _("Hazards past their deadline"), "danger"),
