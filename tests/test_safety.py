@@ -653,6 +653,29 @@ def test_an_accident_closes_when_every_corrective_action_is_done(officer, client
     assert db.session.scalar(select(func.count()).select_from(CorrectiveAction)) == 2
 
 
+@pytest.mark.parametrize(("url", "form", "message"), [
+    ("/admin/accident/new/", {"happened_at": "2026-11-27 10:30:00", "area": "workshop",
+                              "description": "扳手滑脱划伤左手"}, "不能是将来的日期或时间"),
+    ("/admin/equipment/new/", {"name": "1号举升机", "kind": "lift", "area": "workshop",
+                               "status": "in_service", "last_service_on": "2026-11-28"},
+     "不能是将来的日期或时间"),
+    ("/admin/equipment/new/", {"name": "1号举升机", "kind": "lift", "area": "workshop",
+                               "status": "in_service", "last_service_on": "2026-11-20",
+                               "next_service_on": "2026-11-19"}, "下次保养不能早于上次保养"),
+    ("/admin/drill/new/", {"scenario": "喷漆房起火疏散", "held_on": "2026-11-20",
+                           "duration_minutes": "-30"}, "介于 1 到 1440"),
+])
+def test_impossible_dates_and_durations_are_refused(officer, auth, url, form, message):
+    """An accident still to come, a service in the future or before the last one, a
+    drill of minus 30 minutes: refused, and said in Chinese?"""
+    response = auth.post(url, form)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert message in html
+    for model in (Accident, Equipment, Drill):
+        assert db.session.scalar(select(func.count()).select_from(model)) == 0
+
+
 def test_the_register_of_violations_and_commendations(officer, client, auth):
     response = auth.post("/admin/safety_record/new/", {
         "kind": "commendation", "person": "电工 王某", "happened_on": "2026-11-24",

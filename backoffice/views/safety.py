@@ -123,6 +123,16 @@ def not_in_future(form, field) -> None:
         raise ValidationError(_("This cannot be in the future."))
 
 
+def not_before(name: str, message):
+    """A form validator: a date not before the form's date `name`."""
+    def check(form, field) -> None:
+        earliest = form[name].data
+        if field.data and earliest and field.data < earliest:
+            raise ValidationError(str(message))
+
+    return check
+
+
 def _record(model):
     record = db.session.get(model, request.args.get("id", type=int) or 0)
     if record is None:
@@ -380,11 +390,6 @@ def _inspection_name(inspection) -> str:
     return f"{inspection.inspected_on} {AREA_LABELS.get(inspection.area, inspection.area)}"
 
 
-def _not_before_found(form, field) -> None:
-    if field.data and form.found_on.data and field.data < form.found_on.data:
-        raise ValidationError(_("The deadline cannot be before the day it was found."))
-
-
 def _safety_people():
     return db.session.query(User).filter(User.active).order_by(User.display_name)
 
@@ -448,7 +453,9 @@ class HazardAdmin(FreshFilterOptions, SecureModelView):
     }
     form_extra_fields = {
         # Not from the model: its column is required, the field is not.
-        "deadline": DateField(_l("Rectify by"), [validators.Optional(), _not_before_found],
+        "deadline": DateField(_l("Rectify by"), [
+            validators.Optional(),
+            not_before("found_on", _l("The deadline cannot be before the day it was found."))],
                               widget=DatePickerWidget(),
                               description=_l("Set from the level when left empty.")),
     }
@@ -594,6 +601,9 @@ class EquipmentAdmin(SecureModelView):
         "name": {"validators": [validators.InputRequired(), validators.Length(max=100)]},
         "service_interval_days": {"validators": [validators.Optional(),
                                                  validators.NumberRange(min=1, max=3650)]},
+        "last_service_on": {"validators": [validators.Optional(), not_in_future]},
+        "next_service_on": {"validators": [validators.Optional(), not_before(
+            "last_service_on", _l("The next service cannot be before the last one."))]},
     }
 
     def on_model_change(self, form, model, is_created) -> None:
@@ -677,7 +687,9 @@ class DrillAdmin(SecureModelView):
     form_columns = ("plan", "scenario", "held_on", "participants", "duration_minutes",
                     "findings", "improvements")
     form_args = {"scenario": {"validators": [validators.InputRequired()]},
-                 "held_on": {"validators": [validators.InputRequired()]}}
+                 "held_on": {"validators": [validators.InputRequired()]},
+                 "duration_minutes": {"validators": [validators.Optional(),
+                                                     validators.NumberRange(min=1, max=1440)]}}
 
 
 class AccidentAdmin(SecureModelView):
@@ -702,7 +714,7 @@ class AccidentAdmin(SecureModelView):
                     "cause")
     form_choices = {"area": list(AREA_LABELS.items())}
     form_args = {"description": {"validators": [validators.InputRequired()]},
-                 "happened_at": {"validators": [validators.InputRequired()]}}
+                 "happened_at": {"validators": [validators.InputRequired(), not_in_future]}}
     inline_models = (
         (CorrectiveAction, {
             "form_columns": ("id", "action", "owner", "deadline", "done_at"),
