@@ -304,6 +304,20 @@ def on_hazard(auth, step: str, hazard_id: int, data: dict, **kwargs):
                      {"version": reload(Hazard, hazard_id).version, **data}, **kwargs)
 
 
+def test_the_inspection_list_keeps_the_columns_that_matter_on_a_phone(officer, client):
+    """At a phone's width, are the less needed columns hidden (by a stylesheet: the
+    Content-Security-Policy allows no inline style)?"""
+    make_inspection(inspector=officer)
+    html = client.get("/admin/safety_inspection/").get_data(as_text=True)
+    assert '<div class="inspection-list">' in html
+    assert 'href="/static/safety.css"' in html
+    css = client.get("/static/safety.css").get_data(as_text=True)
+    phone = css.split("@media (max-width: 575.98px)")[1]
+    for column in ("template", "kind", "inspector"):
+        assert f".inspection-list .col-{column}" in phone.split("display: none")[0]
+    assert 'class="col-template"' in html
+
+
 # -- hazards ------------------------------------------------------------------------------------
 
 def test_the_hazard_lifecycle_with_a_failed_verification(officer, client, auth, freeze):

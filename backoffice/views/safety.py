@@ -243,6 +243,7 @@ class SafetyInspectionAdmin(SecureModelView):
         filters.DateBetweenFilter(SafetyInspection.inspected_on, _l("Date")),
     )
     can_view_details = False  # the inspection's own page is its record
+    list_template = "safety/inspection_list.html"  # a phone's columns
 
     def on_list_page(self, rows: list) -> None:
         # The Results column: the page's answers counted, not loaded.
