@@ -116,8 +116,8 @@ def set_level(hazard: Hazard, level: str) -> None:
 def hazard_as_raised(hazard: Hazard) -> bool:
     """Nothing done about the hazard yet (not rectified, verified or closed): the
     inspection that raised it may still change its level or take it back."""
-    return hazard.rectified_at is None and hazard.verified_at is None \
-        and hazard.closed_at is None
+    return (hazard.rectified_at is None and hazard.verified_at is None
+            and hazard.closed_at is None)
 
 
 def schedule(today: date) -> list[dict]:

@@ -454,11 +454,12 @@ class HazardAdmin(FreshFilterOptions, SecureModelView):
     }
     form_extra_fields = {
         # Not from the model: its column is required, the field is not.
-        "deadline": DateField(_l("Rectify by"), [
-            validators.Optional(),
-            not_before("found_on", _l("The deadline cannot be before the day it was found."))],
-                              widget=DatePickerWidget(),
-                              description=_l("Set from the level when left empty.")),
+        "deadline": DateField(
+            _l("Rectify by"),
+            [validators.Optional(),
+             not_before("found_on", _l("The deadline cannot be before the day it was found."))],
+            widget=DatePickerWidget(), description=_l("Set from the level when left empty."),
+        ),
     }
 
     def get_query(self):
