@@ -96,19 +96,42 @@ def start_inspection(template: InspectionTemplate, area: str, kind: str, inspect
 def raise_hazard(answer: InspectionAnswer, level: str, found_by) -> Hazard:
     """The hazard a failed item raises, due by the level's deadline."""
     inspection = answer.inspection
-    found_on = inspection.inspected_on
     hazard = Hazard(
         description=answer.text + (f"：{answer.note}" if answer.note else ""),
-        area=inspection.area, level=level, found_by=found_by, found_on=found_on,
+        area=inspection.area, found_by=found_by, found_on=inspection.inspected_on,
         inspection=inspection, answer_id=answer.id,
-        deadline=rules.hazard_deadline(found_on, level, settings.current()),
     )
+    set_level(hazard, level)
     db.session.add(hazard)
     return hazard
 
 
+def set_level(hazard: Hazard, level: str) -> None:
+    """The hazard's level, and the deadline it gives from the day the hazard was found
+    (DOMAIN.md "Safety": major 3 days, general 15; settings)."""
+    hazard.level = level
+    hazard.deadline = rules.hazard_deadline(hazard.found_on, level, settings.current())
+
+
+def hazard_as_raised(hazard: Hazard) -> bool:
+    """Nothing done about the hazard yet (not rectified, verified or closed): the
+    inspection that raised it may still change its level or take it back."""
+    return (hazard.rectified_at is None and hazard.verified_at is None
+            and hazard.closed_at is None)
+
+
 def schedule(today: date) -> list[dict]:
-    """Each template and area: the last inspection and when the next is due."""
+    """Each template and area: the last inspection, when the next is due, and the one
+    started today and not signed off yet (its id, or None)."""
+    started = {
+        (template_id, area): inspection_id
+        for template_id, area, inspection_id in db.session.execute(
+            select(SafetyInspection.template_id, SafetyInspection.area,
+                   func.max(SafetyInspection.id))
+            .where(SafetyInspection.inspected_on == today, SafetyInspection.signed_at.is_(None))
+            .group_by(SafetyInspection.template_id, SafetyInspection.area)
+        )
+    }
     last = {
         (template_id, area): day
         for template_id, area, day in db.session.execute(
@@ -125,7 +148,8 @@ def schedule(today: date) -> list[dict]:
             done = last.get((template.id, area))
             due = rules.next_inspection_due(template.schedule, done, today)
             rows.append({"template": template, "area": area, "last": done, "due": due,
-                         "overdue": due < today, "due_now": due <= today})
+                         "overdue": due < today, "due_now": due <= today,
+                         "started": started.get((template.id, area))})
     return rows
 
 

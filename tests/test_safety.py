@@ -163,6 +163,35 @@ def test_a_failed_item_raises_a_hazard_due_by_its_level(officer, client, auth):
     assert [h.answer_id for h in remaining] == [second]
 
 
+def test_the_hazard_follows_the_level_chosen_until_it_is_rectified(officer, client, auth,
+                                                                     freeze):
+    """Does a level chosen again change the hazard (and its deadline), and does the
+    screen show the hazard's level?"""
+    inspection = make_inspection(inspector=officer)
+    item = inspection.answers[0].id
+    fill = f"/admin/safety_inspection/fill/?id={inspection.id}"
+    answer(auth, inspection.id, {item: "fail"}, **{f"level-{item}": "general"})
+    hazard = db.session.scalars(select(Hazard)).one()
+    assert (hazard.level, hazard.deadline) == ("general", TODAY + timedelta(days=15))
+
+    freeze(NOW + timedelta(days=1))  # the deadline runs from the day it was found
+    answer(auth, inspection.id, {item: "fail"}, **{f"level-{item}": "major"})
+    hazard = reload(Hazard, hazard.id)
+    assert (hazard.level, hazard.deadline) == ("major", TODAY + timedelta(days=3))
+    page = client.get(fill).get_data(as_text=True)
+    select_ = page.split(f'name="level-{item}"')[1].split("</select>")[0]
+    assert '<option value="major" selected>' in select_
+    assert '<option value="general" selected>' not in select_
+
+    # Rectified: the level is shown, no longer chosen, and stays.
+    on_hazard(auth, "rectify", hazard.id, {"measures": "已发放护目镜"})
+    page = client.get(fill).get_data(as_text=True)
+    assert f'name="level-{item}"' not in page
+    assert "重大隐患" in page
+    answer(auth, inspection.id, {item: "fail"}, **{f"level-{item}": "general"})
+    assert reload(Hazard, hazard.id).level == "major"
+
+
 def test_the_deadlines_per_level_are_settings(officer, auth):
     from backoffice import settings
     from backoffice.models import Setting
@@ -269,6 +298,26 @@ def test_the_inspection_list_shows_results_and_state(officer, client, auth):
         "Location"].endswith(f"/admin/safety_inspection/fill/?id={inspection.id}")
 
 
+def on_hazard(auth, step: str, hazard_id: int, data: dict, **kwargs):
+    """POST the hazard page's rectify or verify form, as shown now (its version)."""
+    return auth.post(f"/admin/hazard/{step}/?id={hazard_id}",
+                     {"version": reload(Hazard, hazard_id).version, **data}, **kwargs)
+
+
+def test_the_inspection_list_keeps_the_columns_that_matter_on_a_phone(officer, client):
+    """At a phone's width, are the less needed columns hidden (by a stylesheet: the
+    Content-Security-Policy allows no inline style)?"""
+    make_inspection(inspector=officer)
+    html = client.get("/admin/safety_inspection/").get_data(as_text=True)
+    assert '<div class="inspection-list">' in html
+    assert 'href="/static/safety.css"' in html
+    css = client.get("/static/safety.css").get_data(as_text=True)
+    phone = css.split("@media (max-width: 575.98px)")[1]
+    for column in ("template", "kind", "inspector"):
+        assert f".inspection-list .col-{column}" in phone.split("display: none")[0]
+    assert 'class="col-template"' in html
+
+
 # -- hazards ------------------------------------------------------------------------------------
 
 def test_the_hazard_lifecycle_with_a_failed_verification(officer, client, auth, freeze):
@@ -279,18 +328,18 @@ def test_the_hazard_lifecycle_with_a_failed_verification(officer, client, auth, 
     assert "待整改" in client.get(details).get_data(as_text=True)
 
     # Rectifying needs the measures.
-    response = auth.post(f"/admin/hazard/rectify/?id={hazard.id}", {"measures": " "},
+    response = on_hazard(auth, "rectify", hazard.id, {"measures": " "},
                          follow_redirects=True)
     assert "请填写采取了哪些整改措施" in response.get_data(as_text=True)
     assert reload(Hazard, hazard.id).rectified_at is None
 
     # Verification before rectification is refused.
-    response = auth.post(f"/admin/hazard/verify/?id={hazard.id}", {"result": "pass"},
+    response = on_hazard(auth, "verify", hazard.id, {"result": "pass"},
                          follow_redirects=True)
     assert "只有已整改的隐患才能复查" in response.get_data(as_text=True)
 
     freeze(NOW + timedelta(days=1))
-    response = auth.post(f"/admin/hazard/rectify/?id={hazard.id}", {
+    response = on_hazard(auth, "rectify", hazard.id, {
         "measures": "关闭配电箱门并加锁", "evidence": "整改后照片",
         "photo": (io.BytesIO(PNG), "after.png")}, follow_redirects=True)
     assert "整改情况已登记" in response.get_data(as_text=True)
@@ -303,11 +352,11 @@ def test_the_hazard_lifecycle_with_a_failed_verification(officer, client, auth, 
 
     # A failed check needs a new deadline from today on; then the hazard is open again.
     for bad in ("", "2026-11-27", "not a day"):
-        response = auth.post(f"/admin/hazard/verify/?id={hazard.id}",
-                             {"result": "fail", "new_deadline": bad}, follow_redirects=True)
+        response = on_hazard(auth, "verify", hazard.id, {"result": "fail", "new_deadline": bad},
+                             follow_redirects=True)
         assert "请设定今天或以后的新整改期限" in response.get_data(as_text=True)
     assert reload(Hazard, hazard.id).verified_at is None
-    response = auth.post(f"/admin/hazard/verify/?id={hazard.id}", {
+    response = on_hazard(auth, "verify", hazard.id, {
         "result": "fail", "note": "锁未安装", "new_deadline": "2026-12-01"},
         follow_redirects=True)
     assert "未整改到位，隐患已重新打开" in response.get_data(as_text=True)
@@ -320,15 +369,15 @@ def test_the_hazard_lifecycle_with_a_failed_verification(officer, client, auth, 
     assert safety.hazard_state(reopened, clock.today()) == "open"
 
     # Rectified again and verified: closed, and nothing more can change it.
-    auth.post(f"/admin/hazard/rectify/?id={hazard.id}", {"measures": "已安装挂锁"})
-    response = auth.post(f"/admin/hazard/verify/?id={hazard.id}",
-                         {"result": "pass", "note": "复查合格"}, follow_redirects=True)
+    on_hazard(auth, "rectify", hazard.id, {"measures": "已安装挂锁"})
+    response = on_hazard(auth, "verify", hazard.id, {"result": "pass", "note": "复查合格"},
+                         follow_redirects=True)
     assert "复查通过，隐患已销号" in response.get_data(as_text=True)
     closed = reload(Hazard, hazard.id)
     assert closed.closed_at
     assert closed.verified_by.username == "officer"
     assert safety.hazard_state(closed, clock.today()) == "closed"
-    auth.post(f"/admin/hazard/rectify/?id={hazard.id}", {"measures": "再改一次"})
+    on_hazard(auth, "rectify", hazard.id, {"measures": "再改一次"})
     assert reload(Hazard, hazard.id).measures == "已安装挂锁"
     assert "已结案" in client.get(details).get_data(as_text=True)
 
@@ -337,14 +386,29 @@ def test_the_hazard_lifecycle_with_a_failed_verification(officer, client, auth, 
     assert len(changes) >= 5  # created, rectified, failed, rectified, closed
 
 
+def test_a_second_rectification_from_an_older_page_is_refused_and_said(officer, client,
+                                                                        auth):
+    """Two tabs on one hazard: is the second rectification refused, with a message?"""
+    hazard = make_hazard()
+    second_tab = {"version": hazard.version, "measures": "张贴警示标识"}
+    on_hazard(auth, "rectify", hazard.id, {"measures": "关闭配电箱门并加锁"})
+    response = auth.post(f"/admin/hazard/rectify/?id={hazard.id}", second_tab,
+                         follow_redirects=True)
+    assert "此记录已被他人修改并保存" in response.get_data(as_text=True)
+    assert reload(Hazard, hazard.id).measures == "关闭配电箱门并加锁"
+    # Sent for a rectified hazard from its current page (not shown there): said too.
+    response = on_hazard(auth, "rectify", hazard.id, {"measures": "张贴警示标识"},
+                         follow_redirects=True)
+    assert "该隐患已整改" in response.get_data(as_text=True)
+    assert reload(Hazard, hazard.id).measures == "关闭配电箱门并加锁"
+
+
 def test_only_the_safety_staff_may_rectify_or_verify(app, client, auth, freeze):
     freeze(NOW)
     hazard = make_hazard(measures=None)
     auth.login_as("manager")
-    assert auth.post(f"/admin/hazard/rectify/?id={hazard.id}",
-                     {"measures": "x"}).status_code == 403
-    assert auth.post(f"/admin/hazard/verify/?id={hazard.id}",
-                     {"result": "pass"}).status_code == 403
+    assert on_hazard(auth, "rectify", hazard.id, {"measures": "x"}).status_code == 403
+    assert on_hazard(auth, "verify", hazard.id, {"result": "pass"}).status_code == 403
     page = client.get(f"/admin/hazard/details/?id={hazard.id}").get_data(as_text=True)
     assert 'id="rectify-form"' not in page
     assert 'id="verify-form"' not in page
@@ -405,6 +469,30 @@ def test_a_new_hazard_gets_its_deadline_from_the_level(officer, auth):
     assert db.session.scalar(select(func.count()).select_from(Hazard)) == 1
 
 
+def test_a_hazard_form_may_leave_the_deadline_empty_but_not_give_impossible_dates(
+        officer, client, auth):
+    """Is the deadline optional in the browser too, and are a deadline before the day
+    found and a day found later than today refused?"""
+    page = client.get("/admin/hazard/new/").get_data(as_text=True)
+    deadline = page.split('id="deadline"')[0].rsplit("<input", 1)[1] + page.split(
+        'id="deadline"')[1].split(">", 1)[0]
+    assert "required" not in deadline
+    assert "留空时按隐患级别自动设定" in page
+    form = {"description": "喷漆房排风扇异响", "area": "paint_booth", "level": "major"}
+    for dates, message in (
+            ({"found_on": "2026-11-28"}, "不能是将来的日期或时间"),
+            ({"found_on": "2026-11-26", "deadline": "2026-11-25"}, "整改期限不能早于发现日期")):
+        response = auth.post("/admin/hazard/new/", form | dates)
+        assert message in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Hazard)) == 0
+    hazard = make_hazard(found_on=TODAY - timedelta(days=2))
+    response = auth.post(f"/admin/hazard/edit/?id={hazard.id}", form | {
+        "found_on": str(hazard.found_on), "deadline": str(TODAY - timedelta(days=3)),
+        "version": str(hazard.version)})
+    assert "整改期限不能早于发现日期" in response.get_data(as_text=True)
+    assert reload(Hazard, hazard.id).deadline == hazard.deadline
+
+
 # -- schedules ----------------------------------------------------------------------------------
 
 def signed_inspection(template, area, day):
@@ -442,6 +530,18 @@ def test_the_officer_sees_what_is_due_per_area_and_template(officer, client):
     assert f"配件仓库：{template.name} · 自 2026-11-25 起超期" in home
     assert f"办公区和接待区：{template.name} · 今天到期" in home  # never inspected
     assert f"/admin/safety_inspection/new/?area=office&amp;template={template.id}" in home
+
+
+def test_a_due_inspection_started_today_links_to_the_one_in_progress(officer, client):
+    """Does the home page go on with today's unsigned inspection, not start a second?"""
+    template = make_template("daily", areas=("paint_booth", "workshop"))
+    started = make_inspection(template, "paint_booth", TODAY, inspector=officer)
+    make_inspection(template, "workshop", TODAY - timedelta(days=1))  # left unsigned
+    home = client.get("/admin/").get_data(as_text=True)
+    assert f"喷漆房：{template.name} · 今天到期" in home
+    assert f"/admin/safety_inspection/fill/?id={started.id}" in home
+    assert "/admin/safety_inspection/new/?area=paint_booth" not in home
+    assert f"/admin/safety_inspection/new/?area=workshop&amp;template={template.id}" in home
 
 
 # -- equipment ----------------------------------------------------------------------------------
@@ -565,6 +665,29 @@ def test_an_accident_closes_when_every_corrective_action_is_done(officer, client
     assert response.status_code == 302, response.get_data(as_text=True)
     assert reload(Accident, accident.id).closed_at is not None
     assert db.session.scalar(select(func.count()).select_from(CorrectiveAction)) == 2
+
+
+@pytest.mark.parametrize(("url", "form", "message"), [
+    ("/admin/accident/new/", {"happened_at": "2026-11-27 10:30:00", "area": "workshop",
+                              "description": "扳手滑脱划伤左手"}, "不能是将来的日期或时间"),
+    ("/admin/equipment/new/", {"name": "1号举升机", "kind": "lift", "area": "workshop",
+                               "status": "in_service", "last_service_on": "2026-11-28"},
+     "不能是将来的日期或时间"),
+    ("/admin/equipment/new/", {"name": "1号举升机", "kind": "lift", "area": "workshop",
+                               "status": "in_service", "last_service_on": "2026-11-20",
+                               "next_service_on": "2026-11-19"}, "下次保养不能早于上次保养"),
+    ("/admin/drill/new/", {"scenario": "喷漆房起火疏散", "held_on": "2026-11-20",
+                           "duration_minutes": "-30"}, "须在 1 到 1440 之间"),
+])
+def test_impossible_dates_and_durations_are_refused(officer, auth, url, form, message):
+    """An accident still to come, a service in the future or before the last one, a
+    drill of minus 30 minutes: refused, and said in Chinese?"""
+    response = auth.post(url, form)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert message in html
+    for model in (Accident, Equipment, Drill):
+        assert db.session.scalar(select(func.count()).select_from(model)) == 0
 
 
 def test_the_register_of_violations_and_commendations(officer, client, auth):

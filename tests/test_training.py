@@ -321,6 +321,20 @@ def test_certificate_form_checks(client, auth, trainer):
     assert db.session.scalar(select(func.count()).select_from(Certificate)) == 0
 
 
+def test_a_certificate_issued_later_than_today_is_refused(client, auth, trainer):
+    """Could a card dated in the future replace an expired one and hide it?"""
+    expired = make_certificate(issued_on=date(2020, 1, 10))
+    person = expired.employee
+    future = cert_form(person, issued_on="2026-11-28")
+    html = auth.post("/admin/certificate/new/", future).get_data(as_text=True)
+    assert "不能是将来的日期或时间" in html
+    early_review = cert_form(person, review_due="2024-02-28")
+    html = auth.post("/admin/certificate/new/", early_review).get_data(as_text=True)
+    assert "复审日期不能早于发证日期" in html
+    assert db.session.scalars(select(Certificate)).all() == [expired]
+    assert "证书已过期" in client.get("/admin/").get_data(as_text=True)
+
+
 def test_a_scanned_certificate_is_kept_and_shown(client, auth, trainer):
     person = make_employee()
     form = cert_form(person, scan_file=(io.BytesIO(b"%PDF-1.4 scan"), "scan.pdf"))
@@ -581,6 +595,19 @@ def test_adding_and_removing_attendees(client, auth, trainer):
     removed = next(a for a in session.attendances if a.employee_id == two.id)
     auth.post(url, scores_form(session, **{f"remove-{removed.id}": "1"}))
     assert len(reload(TrainingSession, session.id).attendances) == 2
+
+
+def test_employees_without_a_department_can_be_added_too(client, auth, trainer):
+    """The department is optional: are those without one offered, after the others?"""
+    session = make_session()
+    make_employee(name="王五", department=None)
+    make_employee(name="赵六", department=None)
+    make_employee(name="李四", department="配件部")
+    response = client.get(f"/admin/training_session/scores/?id={session.id}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert html.index('label="配件部"') < html.index('label="未分配部门"') < html.index("王五")
+    assert "赵六" in html
 
 
 def test_a_new_pass_mark_decides_again(client, auth, trainer):

@@ -3,11 +3,12 @@ verified, equipment, emergency plans and drills, accidents, the safety register,
 monthly report (DOMAIN.md "Safety"). What is due when lives in safety.py.
 """
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla import filters
+from flask_admin.form.widgets import DatePickerWidget
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -17,10 +18,10 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import selectinload
-from wtforms import validators
+from wtforms import DateField, validators
 from wtforms.validators import ValidationError
 
-from .. import clock, files, rules, safety, settings
+from .. import clock, files, safety
 from ..auth import current_role
 from ..extensions import db
 from ..models import (
@@ -109,6 +110,27 @@ def _user_name(attribute: str):
 
 def _area(view, context, model, name):
     return AREA_LABELS.get(model.area, model.area)
+
+
+def not_in_future(form, field) -> None:
+    """A form validator: a date (today at the latest) or a moment that has passed."""
+    value = field.data
+    if isinstance(value, datetime):
+        later = clock.aware(value) > clock.now()
+    else:
+        later = value is not None and value > clock.today()
+    if later:
+        raise ValidationError(_("This cannot be in the future."))
+
+
+def not_before(name: str, message):
+    """A form validator: a date not before the form's date `name`."""
+    def check(form, field) -> None:
+        earliest = form[name].data
+        if field.data and earliest and field.data < earliest:
+            raise ValidationError(str(message))
+
+    return check
 
 
 def _record(model):
@@ -221,6 +243,7 @@ class SafetyInspectionAdmin(SecureModelView):
         filters.DateBetweenFilter(SafetyInspection.inspected_on, _l("Date")),
     )
     can_view_details = False  # the inspection's own page is its record
+    list_template = "safety/inspection_list.html"  # a phone's columns
 
     def on_list_page(self, rows: list) -> None:
         # The Results column: the page's answers counted, not loaded.
@@ -275,6 +298,7 @@ class SafetyInspectionAdmin(SecureModelView):
             "safety/fill.html", inspection=inspection, hazards=hazards, groups=GROUP_LABELS,
             answers=ANSWER_LABELS, levels=LEVEL_LABELS, areas=AREA_LABELS, kinds=KIND_LABELS,
             writable=self.can_edit and not inspection.signed_at,
+            as_raised=safety.hazard_as_raised,
         )
 
     def _save_answers(self, inspection: SafetyInspection) -> None:
@@ -295,13 +319,16 @@ class SafetyInspectionAdmin(SecureModelView):
                     db.session.flush()
                     answer.photo_id = stored.id
             hazard = raised.get(answer.id)
+            level = request.form.get(f"level-{answer.id}")
+            level = level if level in LEVEL_LABELS else None
             if answer.result == "fail" and hazard is None:
                 db.session.flush()
-                level = request.form.get(f"level-{answer.id}")
-                safety.raise_hazard(answer, level if level in LEVEL_LABELS else "general",
-                                    inspector)
-            elif answer.result != "fail" and hazard is not None and hazard.rectified_at is None:
-                hazard.deleted_at = clock.now()  # the item passed after all
+                safety.raise_hazard(answer, level or "general", inspector)
+            elif hazard is not None and safety.hazard_as_raised(hazard):
+                if answer.result != "fail":
+                    hazard.deleted_at = clock.now()  # the item passed after all
+                elif level and level != hazard.level:
+                    safety.set_level(hazard, level)
         flash(_("The answers are saved."), "success")
 
     def _sign(self, inspection: SafetyInspection) -> None:
@@ -421,10 +448,18 @@ class HazardAdmin(FreshFilterOptions, SecureModelView):
     form_choices = {"area": list(AREA_LABELS.items()), "level": list(LEVEL_LABELS.items())}
     form_args = {
         "description": {"validators": [validators.InputRequired()]},
-        "found_on": {"default": clock.today, "validators": [validators.InputRequired()]},
-        "deadline": {"validators": [validators.Optional()],
-                     "description": _l("Set from the level when left empty.")},
+        "found_on": {"default": clock.today,
+                     "validators": [validators.InputRequired(), not_in_future]},
         "responsible": {"query_factory": _safety_people},
+    }
+    form_extra_fields = {
+        # Not from the model: its column is required, the field is not.
+        "deadline": DateField(
+            _l("Rectify by"),
+            [validators.Optional(),
+             not_before("found_on", _l("The deadline cannot be before the day it was found."))],
+            widget=DatePickerWidget(), description=_l("Set from the level when left empty."),
+        ),
     }
 
     def get_query(self):
@@ -440,8 +475,7 @@ class HazardAdmin(FreshFilterOptions, SecureModelView):
         if is_created:
             model.found_by = current_user._get_current_object()
         if model.deadline is None:
-            model.deadline = rules.hazard_deadline(model.found_on, model.level,
-                                                   settings.current())
+            safety.set_level(model, model.level)  # and the deadline it gives
 
     def render(self, template, **kwargs):
         if template == self.details_template:
@@ -460,7 +494,10 @@ class HazardAdmin(FreshFilterOptions, SecureModelView):
         back = redirect(self.get_url(".details_view", id=hazard.id))
         measures = (request.form.get("measures") or "").strip()
         evidence = (request.form.get("evidence") or "").strip()
+        if refused_as_stale(hazard):  # e.g. rectified meanwhile, from another tab
+            return back
         if hazard.closed_at or hazard.rectified_at:
+            flash(_("The hazard is rectified already: nothing was saved."), "error")
             return back
         if not measures:
             flash(_("Describe what was done to rectify it."), "error")
@@ -487,6 +524,8 @@ class HazardAdmin(FreshFilterOptions, SecureModelView):
             abort(403)
         hazard = _record(Hazard)
         back = redirect(self.get_url(".details_view", id=hazard.id))
+        if refused_as_stale(hazard):
+            return back
         if hazard.rectified_at is None or hazard.closed_at:
             flash(_("Only a rectified hazard can be verified."), "error")
             return back
@@ -564,6 +603,9 @@ class EquipmentAdmin(SecureModelView):
         "name": {"validators": [validators.InputRequired(), validators.Length(max=100)]},
         "service_interval_days": {"validators": [validators.Optional(),
                                                  validators.NumberRange(min=1, max=3650)]},
+        "last_service_on": {"validators": [validators.Optional(), not_in_future]},
+        "next_service_on": {"validators": [validators.Optional(), not_before(
+            "last_service_on", _l("The next service cannot be before the last one."))]},
     }
 
     def on_model_change(self, form, model, is_created) -> None:
@@ -647,7 +689,9 @@ class DrillAdmin(SecureModelView):
     form_columns = ("plan", "scenario", "held_on", "participants", "duration_minutes",
                     "findings", "improvements")
     form_args = {"scenario": {"validators": [validators.InputRequired()]},
-                 "held_on": {"validators": [validators.InputRequired()]}}
+                 "held_on": {"validators": [validators.InputRequired()]},
+                 "duration_minutes": {"validators": [validators.Optional(),
+                                                     validators.NumberRange(min=1, max=1440)]}}
 
 
 class AccidentAdmin(SecureModelView):
@@ -672,7 +716,7 @@ class AccidentAdmin(SecureModelView):
                     "cause")
     form_choices = {"area": list(AREA_LABELS.items())}
     form_args = {"description": {"validators": [validators.InputRequired()]},
-                 "happened_at": {"validators": [validators.InputRequired()]}}
+                 "happened_at": {"validators": [validators.InputRequired(), not_in_future]}}
     inline_models = (
         (CorrectiveAction, {
             "form_columns": ("id", "action", "owner", "deadline", "done_at"),
@@ -757,8 +801,11 @@ def safety_work(user) -> list[DueItem]:
             label = _("%(area)s: %(template)s", area=AREA_LABELS[row["area"]],
                       template=row["template"].name)
             state = _("overdue since %(day)s", day=row["due"]) if row["overdue"] else _("due today")
-            url = url_for("safety_inspection.create_view", area=row["area"],
-                          template=row["template"].id)
+            if row["started"]:  # go on with it: not a second one
+                url = url_for("safety_inspection.fill_view", id=row["started"])
+            else:
+                url = url_for("safety_inspection.create_view", area=row["area"],
+                              template=row["template"].id)
             items.append(DueItem(f"{label} · {state}", None, url,
                                  "danger" if row["overdue"] else "warning"))
     for state, label, level in (("overdue", _("Hazards past their deadline"), "danger"),

@@ -8,6 +8,8 @@ import io
 import unicodedata
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from itertools import groupby
+from operator import attrgetter
 
 from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_admin import expose
@@ -47,6 +49,7 @@ from .base import STALE_MESSAGE, FreshFilterOptions, SecureBaseView, SecureModel
 from .common import OptionFilter, SearchLoader, badge, fresh_options
 from .followups import MultiCheckboxField
 from .home import DueItem, due_items
+from .safety import not_in_future
 
 KIND_LABELS = {
     "onboarding": _l("Onboarding training"), "periodic": _l("Periodic training"),
@@ -603,11 +606,11 @@ class TrainingSessionAdmin(FreshFilterOptions, SecureModelView):
                 (f"passed-{a.id}", "" if a.passed is None else ("1" if a.passed else "0")),
             )
         }
+        groups = _by_department(candidates)
         return self.render(
             "training/scores.html", session=session, attendances=attendances,
-            candidates=candidates, values=values, errors=errors, kinds=KIND_LABELS,
-            methods=METHOD_LABELS, departments=sorted({e.department for e in candidates
-                                                        if e.department}),
+            candidate_groups=groups, values=values, errors=errors, kinds=KIND_LABELS,
+            methods=METHOD_LABELS, departments=[d for d, _people in groups if d],
         )
 
     def _save_scores(self, session: TrainingSession):
@@ -734,6 +737,15 @@ def _class(session_id: int) -> list[Attendance]:
         .options(contains_eager(Attendance.employee))
         .order_by(Employee.department, Employee.number)
     ).all()
+
+
+def _by_department(employees) -> list[tuple[str | None, list[Employee]]]:
+    """Employees by department (the department is optional: those without one last),
+    each by number."""
+    ordered = sorted(employees, key=lambda e: (e.department is None, e.department or "",
+                                               e.number))
+    return [(department, list(people))
+            for department, people in groupby(ordered, key=attrgetter("department"))]
 
 
 def _plain(value: Decimal | None) -> str:
@@ -912,7 +924,7 @@ class CertificateAdmin(FreshFilterOptions, SecureModelView):
         "kind": {"default": "special_operations"},
         "number": {"validators": [validators.Length(max=64)]},
         "issuer": {"validators": [validators.Length(max=100)]},
-        "issued_on": {"validators": [validators.InputRequired()]},
+        "issued_on": {"validators": [validators.InputRequired(), not_in_future]},
         "review_due": {"description": _l(
             "Special operations certificates: left empty, 3 years after issue or after the "
             "last review. A date typed here is kept.")},
@@ -966,6 +978,9 @@ class CertificateAdmin(FreshFilterOptions, SecureModelView):
         if reviewed and (reviewed < issued or reviewed > clock.today()):
             form.reviewed_on.errors.append(
                 _("The review date must be between the issue date and today."))
+        if form.review_due.data and form.review_due.data < issued:
+            form.review_due.errors.append(
+                _("The review cannot be due before the certificate was issued."))
         if form.valid_until.data and form.valid_until.data < issued:
             form.valid_until.errors.append(_("The certificate cannot end before it was issued."))
         if (form.review_due.data and form.valid_until.data
