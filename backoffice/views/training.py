@@ -937,7 +937,7 @@ class CertificateAdmin(FreshFilterOptions, SecureModelView):
     }
     form_ajax_refs = {
         "employee": SearchLoader("employee", Employee, employee_search, employee_label,
-                                 Employee.name),
+                                 Employee.name, _l("Type a name or employee number to search")),
     }
 
     own_relations = ("employee",)
