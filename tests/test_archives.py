@@ -187,6 +187,17 @@ def test_lower_mileage_needs_a_reason(client, auth, agent):
     assert vehicle.current_mileage == 15000
 
 
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"visited_at": "2027-01-01 09:00:00"}, "不能是将来的日期或时间"),
+    ({"completed_at": "2026-11-26 17:00:00"}, "完工时间不能早于送修/来访时间"),
+    ({"next_maintenance_date": "2025-01-01"}, "下次保养日期不能早于送修/来访日期"),
+])
+def test_a_visits_dates_keep_their_order(client, auth, agent, fields, message):
+    response = auth.post("/admin/visit/new/", visit_form(make_vehicle(), **fields))
+    assert message in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Visit)) == 0
+
+
 def test_negative_mileage_is_refused(client, auth, agent):
     response = auth.post("/admin/visit/new/", visit_form(make_vehicle(), mileage="-1"))
     assert "不能为负数" in response.get_data(as_text=True)

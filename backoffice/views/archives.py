@@ -52,6 +52,8 @@ from .common import (
     editing_id,
     existing_record,
     fresh_options,
+    not_before,
+    not_in_future,
     not_negative,
     row_link,
     users_with_role,
@@ -697,7 +699,10 @@ class VisitAdmin(FreshFilterOptions, SecureModelView):
             "validators": [validators.Optional()],
             "description": _l("Leave empty for the vehicle's owner."),
         },
-        "visited_at": {"validators": [validators.InputRequired()], "default": clock.now},
+        "visited_at": {"validators": [validators.InputRequired(), not_in_future],
+                       "default": clock.now},
+        "completed_at": {"validators": [validators.Optional(), not_in_future, not_before(
+            "visited_at", _l("The work cannot be completed before the visit."))]},
         "mileage": {"validators": [validators.Optional(), not_negative]},
         "maintenance_interval_months": {
             "validators": [validators.Optional(), validators.NumberRange(min=1, max=120)]
@@ -707,6 +712,8 @@ class VisitAdmin(FreshFilterOptions, SecureModelView):
         },
         "next_maintenance_date": {
             "description": _l("Computed from the interval when left empty."),
+            "validators": [validators.Optional(), not_before(
+                "visited_at", _l("The next maintenance cannot be before the visit."))],
         },
         "advisor": {"query_factory": lambda: users_with_role("service_advisor")},
     }

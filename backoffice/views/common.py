@@ -1,6 +1,7 @@
 """Building blocks the screens share: record pickers, list filters, form validators,
 labels and badges."""
 import unicodedata
+from datetime import datetime
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -18,6 +19,7 @@ from werkzeug.datastructures import iter_multi_items
 from wtforms import DecimalField, FormField, PasswordField
 from wtforms.validators import ValidationError
 
+from .. import clock
 from ..audit import live_only
 from ..extensions import db
 from ..models import User
@@ -150,6 +152,30 @@ class NumberField(DecimalField):
 def not_negative(form, field):
     if field.data is not None and field.data < 0:
         raise ValidationError(_("Cannot be negative."))
+
+
+def not_in_future(form, field) -> None:
+    """A form validator: a date (today at the latest) or a moment that has passed."""
+    value = field.data
+    if isinstance(value, datetime):
+        later = clock.aware(value) > clock.now()
+    else:
+        later = value is not None and value > clock.today()
+    if later:
+        raise ValidationError(_("This cannot be in the future."))
+
+
+def not_before(name: str, message):
+    """A form validator: a date or moment not before the form's field `name` (a date
+    against a moment: against the moment's day)."""
+    def check(form, field) -> None:
+        earliest, value = form[name].data, field.data
+        if isinstance(earliest, datetime) and not isinstance(value, datetime):
+            earliest = clock.local_date(earliest)
+        if value and earliest and value < earliest:
+            raise ValidationError(str(message))
+
+    return check
 
 
 class OptionFilter(filters.BaseSQLAFilter):

@@ -3,7 +3,7 @@ verified, equipment, emergency plans and drills, accidents, the safety register,
 monthly report (DOMAIN.md "Safety"). What is due when lives in safety.py.
 """
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import expose
@@ -52,7 +52,7 @@ from .base import (
     refused_as_stale,
     screen,
 )
-from .common import OptionFilter, row_link
+from .common import OptionFilter, not_before, not_in_future, row_link
 from .followups import MultiCheckboxField
 from .home import DueItem, due_items
 
@@ -110,27 +110,6 @@ def _user_name(attribute: str):
 
 def _area(view, context, model, name):
     return AREA_LABELS.get(model.area, model.area)
-
-
-def not_in_future(form, field) -> None:
-    """A form validator: a date (today at the latest) or a moment that has passed."""
-    value = field.data
-    if isinstance(value, datetime):
-        later = clock.aware(value) > clock.now()
-    else:
-        later = value is not None and value > clock.today()
-    if later:
-        raise ValidationError(_("This cannot be in the future."))
-
-
-def not_before(name: str, message):
-    """A form validator: a date not before the form's date `name`."""
-    def check(form, field) -> None:
-        earliest = form[name].data
-        if field.data and earliest and field.data < earliest:
-            raise ValidationError(str(message))
-
-    return check
 
 
 def _record(model):

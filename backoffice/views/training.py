@@ -46,10 +46,9 @@ from ..permissions import allowed
 from ..rules import check_labels
 from ..search import starts_with
 from .base import STALE_MESSAGE, FreshFilterOptions, SecureBaseView, SecureModelView, screen
-from .common import OptionFilter, SearchLoader, badge, fresh_options
+from .common import OptionFilter, SearchLoader, badge, fresh_options, not_in_future
 from .followups import MultiCheckboxField
 from .home import DueItem, due_items
-from .safety import not_in_future
 
 KIND_LABELS = {
     "onboarding": _l("Onboarding training"), "periodic": _l("Periodic training"),
