@@ -550,3 +550,37 @@ def test_a_deleted_substitution_moves_nothing(app, client, auth, freeze):
     db.session.commit()
     auth.login("away")
     assert "留在原处" in queue_names(client)["today"]
+
+
+# -- recording a call: the form, its checks, what follows a correction ---------------------------
+
+def test_the_record_form_says_whom_to_call_and_why(client, auth, agent):
+    """The agent opening 记录 from the queue sees the customer (to their archive), the
+    number to tap, the vehicle, the call's type, attempt and window, and the visit."""
+    customer = make_customer(name="待回访客户", mobile="13912345678", agent=agent)
+    vehicle = make_vehicle(owner=customer, plate_number="粤B12345")
+    visit = make_visit(vehicle=vehicle, visited_at=datetime(2026, 11, 20, 9),
+                       completed_at=datetime(2026, 11, 20, 16))
+    make_call(customer, vehicle=vehicle, visit=visit, agent=agent, attempt=2)
+    queue = client.get("/admin/queue/").get_data(as_text=True)
+    edit_url = re.search(r'href="(/admin/follow_up_call/edit/\?id=\d+[^"]*)"', queue).group(1)
+    html = client.get(edit_url.replace("&amp;", "&")).get_data(as_text=True)
+    heading = html.split('id="call-heading"')[1].split("</dl>")[0]
+    assert f'href="/admin/customer/archive/?id={customer.id}">待回访客户</a>' in heading
+    assert '<a href="tel:13912345678">13912345678</a>' in heading
+    for text in ("粤B12345 朗逸", "首次回访", "第 2 次", "2026-11-27 – 2026-12-01",
+                 f"/admin/visit/details/?id={visit.id}", "完工 2026-11-20 16:00"):
+        assert text in heading, text
+    assert 'name="_add_another"' not in html
+
+
+def test_a_number_is_a_link_only_for_roles_that_see_it(app):
+    from flask import g
+
+    from backoffice.views.followups import phone_link
+
+    for role, shown in (("followup_agent", '<a href="tel:13912345678">13912345678</a>'),
+                        ("manager", "139****5678")):
+        with app.test_request_context("/"):
+            g.role = role
+            assert str(phone_link("13912345678")) == shown

@@ -22,6 +22,7 @@ from wtforms.validators import ValidationError
 from .. import clock, followups, rules, settings
 from ..auth import current_role
 from ..extensions import db
+from ..formatting import mask_mobile
 from ..models import (
     CALL_KINDS,
     CALL_RESULTS,
@@ -38,9 +39,11 @@ from ..models import (
     Vehicle,
 )
 from ..pdf import pdf_response, render_pdf
+from ..permissions import sees_contact_details
 from ..rules import check_labels
 from .archives import (
     CHANNEL_LABELS,
+    VISIT_KIND_LABELS,
     CustomerAdmin,
     customer_label,
     customer_search,
@@ -118,6 +121,13 @@ def _user_name(attribute: str):
 
 def _customer_link(view, context, model, name):
     return row_link("customer.archive_view", model.customer.name, id=model.customer_id)
+
+
+def phone_link(number: str) -> str:
+    """A number to tap and call; masked, and no link, for roles that do not see it."""
+    if not sees_contact_details(current_role()):
+        return mask_mobile(number)
+    return Markup('<a href="tel:{0}">{0}</a>').format(number)
 
 
 def customers_rows(customer_id):
@@ -232,6 +242,7 @@ class FollowUpCallAdmin(FreshFilterOptions, SecureModelView):
         filters.DateBetweenFilter(FollowUpCall.called_on, _l("Called on")),
     )
     details_template = "followups/call_details.html"
+    edit_template = "followups/call_edit.html"
     # Creating is recording an incoming (or unplanned) call; editing a planned call
     # is recording it.
     form_columns = ("customer", "vehicle", "kind", "direction", *RECORD_COLUMNS)
@@ -269,6 +280,17 @@ class FollowUpCallAdmin(FreshFilterOptions, SecureModelView):
             return self.scaffold_form()
         finally:
             self.form_columns = columns
+
+    def render(self, template, **kwargs):
+        if template == self.edit_template:  # whom to call, and why, above the form
+            call = kwargs["model"]
+            numbers = (call.customer.mobile, call.customer.other_phone)
+            kwargs.update(
+                phones=[phone_link(n) for n in numbers if n], kinds=CALL_KIND_LABELS,
+                vehicle=vehicle_label(call.vehicle) if call.vehicle else "",
+                visit_kinds=VISIT_KIND_LABELS,
+            )
+        return super().render(template, **kwargs)
 
     def on_form_prefill(self, form, id) -> None:
         call = db.session.get(FollowUpCall, id)
