@@ -584,3 +584,22 @@ def test_a_number_is_a_link_only_for_roles_that_see_it(app):
         with app.test_request_context("/"):
             g.role = role
             assert str(phone_link("13912345678")) == shown
+
+
+@pytest.mark.parametrize(("called_at", "refusal"), [
+    ("2026-11-27 10:30", "通话时间不能晚于现在"),
+    ("2026-11-20 15:00", "通话时间不能早于所跟进的送修/来访（2026-11-20 16:00）"),
+])
+def test_a_call_time_in_the_future_or_before_the_visit_is_refused(client, auth, agent,
+                                                                  called_at, refusal):
+    visit = make_visit(visited_at=datetime(2026, 11, 20, 9),
+                       completed_at=datetime(2026, 11, 20, 16))
+    call = make_call(visit.customer, visit=visit, agent=agent)
+    response = auth.post(f"/admin/follow_up_call/edit/?id={call.id}",
+                         record_form(called_at=called_at, answered="", requests="要代步车"),
+                         follow_redirects=True)
+    assert refusal in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(FollowUpCall, call.id).status == "planned"
+    assert db.session.scalar(select(func.count()).select_from(FollowUpCall)) == 1
+    assert db.session.scalar(select(func.count()).select_from(Complaint)) == 0

@@ -22,7 +22,7 @@ from wtforms.validators import ValidationError
 from .. import clock, followups, rules, settings
 from ..auth import current_role
 from ..extensions import db
-from ..formatting import mask_mobile
+from ..formatting import format_datetime, mask_mobile
 from ..models import (
     CALL_KINDS,
     CALL_RESULTS,
@@ -173,6 +173,17 @@ CALL_KIND_FILTER = filters.FilterEqual(
     FollowUpCall.kind, _l("Call type"), options=list(CALL_KIND_LABELS.items())
 )
 
+def _check_call_time(call: FollowUpCall) -> None:
+    """A call is recorded once made: not ahead of now, nor before the visit it follows."""
+    called_at = clock.aware(call.called_at)
+    if called_at > clock.now():
+        raise ValidationError(_("The call time cannot be in the future."))
+    visit_ended = call.visit and (call.visit.completed_at or call.visit.visited_at)
+    if visit_ended and called_at < clock.aware(visit_ended):
+        raise ValidationError(_("The call time cannot be before the visit it follows "
+                                "(%(moment)s).", moment=format_datetime(visit_ended)))
+
+
 RECORD_COLUMNS = (
     "called_at", "reached", "topics", "key_points", "requests", "satisfaction",
     "answered", "answer", "follow_up_item", "close_reason",
@@ -316,6 +327,7 @@ class FollowUpCallAdmin(FreshFilterOptions, SecureModelView):
                 _("Record how the call went (its result), or close it with a reason.")
             )
         call.called_at = call.called_at or clock.now()
+        _check_call_time(call)
         if is_created and call.vehicle is None and len(call.customer.vehicles) == 1:
             call.vehicle = call.customer.vehicles[0]
         if current_role() == "followup_agent":
