@@ -603,3 +603,16 @@ def test_a_call_time_in_the_future_or_before_the_visit_is_refused(client, auth, 
     assert db.session.get(FollowUpCall, call.id).status == "planned"
     assert db.session.scalar(select(func.count()).select_from(FollowUpCall)) == 1
     assert db.session.scalar(select(func.count()).select_from(Complaint)) == 0
+
+
+def test_a_call_is_not_closed_without_a_reason(client, auth, agent):
+    """A closing reason of spaces only reaches the view as "" (the forms strip their
+    text): that is no reason, and the call stays planned."""
+    call = make_call(agent=agent)
+    response = auth.post(f"/admin/follow_up_call/edit/?id={call.id}",
+                         {"version": "1", "reached": "", "close_reason": ""},
+                         follow_redirects=True)
+    assert "记录通话结果" in response.get_data(as_text=True)
+    db.session.expire_all()
+    call = db.session.get(FollowUpCall, call.id)
+    assert (call.status, call.close_reason) == ("planned", None)
