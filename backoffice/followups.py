@@ -76,14 +76,21 @@ def acting_agent(call: FollowUpCall, today: date) -> User | None:
 # -- planning -------------------------------------------------------------------------------
 
 def plan_first_call(visit: Visit) -> FollowUpCall | None:
-    """The first call after a completed visit, once (the second comes from the first)."""
-    if visit.completed_at is None or visit.id is not None and db.session.scalar(
-        select(CALL.id).where(CALL.visit_id == visit.id, CALL.kind == "first").limit(1)
-    ):
+    """The first call after a completed visit, once (the second comes from the first);
+    returns it when new. A visit completed at another time moves the window of its
+    first call while that call is still planned."""
+    if visit.completed_at is None:
         return None
     due_from, due_by = rules.first_call_window(
         clock.local_date(visit.completed_at), settings.current()
     )
+    first = visit.id and db.session.scalars(
+        select(CALL).where(CALL.visit_id == visit.id, CALL.kind == "first").limit(1)
+    ).first()
+    if first:
+        if first.status == "planned":
+            first.due_from, first.due_by = due_from, due_by
+        return None
     call = FollowUpCall(
         customer=visit.customer, vehicle=visit.vehicle, visit=visit, kind="first",
         due_from=due_from, due_by=due_by,
@@ -141,22 +148,49 @@ def _plan_second_call(first: FollowUpCall, made_on: date) -> FollowUpCall | None
     return call
 
 
+def _retry_window(call: FollowUpCall, made_on: date) -> tuple[date, date]:
+    """A retry's window: from the day after the attempt, to the end of the call's; past
+    that end, due at once (and late)."""
+    due_by = call.due_by or made_on
+    return min(max(made_on + timedelta(days=1), call.due_from or made_on), due_by), due_by
+
+
 def _plan_retry(call: FollowUpCall, made_on: date) -> FollowUpCall | None:
     """Another attempt in the same window, while attempts remain; none once the window
     is over (a late call is already visible as late)."""
     if call.attempt >= rules.setting(settings.current(), "call_attempts"):
         return None
-    due_by = call.due_by or made_on
+    due_from, due_by = _retry_window(call, made_on)
     retry = FollowUpCall(
         customer=call.customer, vehicle=call.vehicle, visit=call.visit,
         invitation=call.invitation, kind=call.kind, direction="out",
         attempt=call.attempt + 1, previous_call=call, agent=call.agent,
-        due_from=max(made_on + timedelta(days=1), call.due_from or made_on), due_by=due_by,
+        due_from=due_from, due_by=due_by,
     )
-    if retry.due_from > due_by:
-        retry.due_from = due_by  # past the window: due at once, and late
     db.session.add(retry)
     return retry
+
+
+def replan_after(call: FollowUpCall) -> list[FollowUpCall]:
+    """A made call's time corrected: the calls it planned (the second call, a retry)
+    move with it while they are still planned, and so does the date its event letter is
+    due while unsent. Returns the calls moved."""
+    made_on = call.made_on
+    moved = []
+    followers = db.session.scalars(
+        select(CALL).where(CALL.previous_call_id == call.id, CALL.status == "planned")
+    )
+    for follower in followers:
+        window = (rules.second_call_window(made_on, settings.current())
+                  if follower.kind == "second" else _retry_window(call, made_on))
+        if (follower.due_from, follower.due_by) != window:
+            follower.due_from, follower.due_by = window
+            moved.append(follower)
+    for letter in db.session.scalars(
+        select(Letter).where(Letter.call_id == call.id, Letter.sent_on.is_(None))
+    ):
+        letter.due_on = rules.letter_due(made_on, settings.current())
+    return moved
 
 
 def _plan_event_letter(call: FollowUpCall, made_on: date) -> Letter:

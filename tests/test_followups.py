@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from backoffice import rules
 from backoffice.extensions import db
 from backoffice.models import (
+    AuditLog,
     Complaint,
     FollowUpCall,
     Invitation,
@@ -616,3 +617,51 @@ def test_a_call_is_not_closed_without_a_reason(client, auth, agent):
     db.session.expire_all()
     call = db.session.get(FollowUpCall, call.id)
     assert (call.status, call.close_reason) == ("planned", None)
+
+
+def test_correcting_a_call_time_moves_the_calls_it_planned(client, auth, agent, freeze):
+    """The second call follows the first call's corrected time while it is still planned
+    (the move audited); a call already made stays as it was."""
+    first = make_call(agent=agent, due_from=date(2026, 11, 30), due_by=date(2026, 12, 4))
+    freeze(datetime(2026, 12, 1, 10, 30))
+    auth.post(f"/admin/follow_up_call/edit/?id={first.id}", record_form())
+    second = db.session.scalar(select(FollowUpCall).where(FollowUpCall.kind == "second"))
+    assert (second.due_from, second.due_by) == (date(2026, 12, 8), date(2026, 12, 15))
+    response = auth.post(f"/admin/follow_up_call/edit/?id={first.id}",
+                         record_form(called_at="2026-11-30 15:00", version="2"),
+                         follow_redirects=True)
+    assert "二次回访已安排在 2026-12-07 至 2026-12-14" in response.get_data(as_text=True)
+    db.session.expire_all()
+    second = db.session.get(FollowUpCall, second.id)
+    assert (second.due_from, second.due_by) == (date(2026, 12, 7), date(2026, 12, 14))
+    audit = db.session.scalar(select(AuditLog).where(
+        AuditLog.model == "follow_up_call", AuditLog.record_id == str(second.id),
+        AuditLog.action == "update"))
+    assert audit.changes["due_from"] == ["2026-12-08", "2026-12-07"]
+    assert audit.username == "agent"
+    second.status, second.called_at, second.reached = "made", NOW, "yes"
+    db.session.commit()
+    auth.post(f"/admin/follow_up_call/edit/?id={first.id}",
+              record_form(called_at="2026-11-30 09:00", version="3"))
+    db.session.expire_all()
+    second = db.session.get(FollowUpCall, second.id)
+    assert (second.due_from, second.due_by) == (date(2026, 12, 7), date(2026, 12, 14))
+
+
+def test_a_visit_completed_at_another_time_moves_its_planned_first_call(app, freeze):
+    from backoffice import followups
+
+    freeze(NOW)
+    make_user("followup_agent", "agent")
+    visit = make_visit(completed_at=datetime(2026, 11, 27, 16))
+    first = followups.plan_first_call(visit)
+    db.session.commit()
+    assert (first.due_from, first.due_by) == (date(2026, 11, 30), date(2026, 12, 4))
+    visit.completed_at = datetime(2026, 11, 25, 16)
+    assert followups.plan_first_call(visit) is None  # none new: the same call, moved
+    assert (first.due_from, first.due_by) == (date(2026, 11, 28), date(2026, 12, 2))
+    first.status = "made"
+    visit.completed_at = datetime(2026, 11, 26, 16)
+    followups.plan_first_call(visit)
+    assert (first.due_from, first.due_by) == (date(2026, 11, 28), date(2026, 12, 2))
+    assert db.session.scalar(select(func.count()).select_from(FollowUpCall)) == 1

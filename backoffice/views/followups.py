@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, inspect, select
 from sqlalchemy.orm import joinedload, selectinload, undefer
 from wtforms import BooleanField, SelectMultipleField, validators, widgets
 from wtforms.validators import ValidationError
@@ -332,16 +332,19 @@ class FollowUpCallAdmin(FreshFilterOptions, SecureModelView):
             call.vehicle = call.customer.vehicles[0]
         if current_role() == "followup_agent":
             call.agent = current_user._get_current_object()  # who made it
-        if not was_made:
+        if was_made:  # a correction: what the call planned follows its time
+            called_at = inspect(call).attrs.called_at.history
+            records = followups.replan_after(call) if called_at.has_changes() else []
+        else:
             call.status = "made"
-            created = followups.after_call(call)
-            for record in created:
-                if isinstance(record, FollowUpCall) and record.kind == "second":
-                    flash(_("The second call is planned for %(start)s to %(end)s.",
-                            start=record.due_from, end=record.due_by), "info")
-                elif isinstance(record, Complaint):
-                    flash(_("Opened: %(kind)s “%(summary)s”.", kind=ITEM_KIND_LABELS[record.kind],
-                            summary=record.summary), "info")
+            records = followups.after_call(call)
+        for record in records:
+            if isinstance(record, FollowUpCall) and record.kind == "second":
+                flash(_("The second call is planned for %(start)s to %(end)s.",
+                        start=record.due_from, end=record.due_by), "info")
+            elif isinstance(record, Complaint):
+                flash(_("Opened: %(kind)s “%(summary)s”.", kind=ITEM_KIND_LABELS[record.kind],
+                        summary=record.summary), "info")
 
     def get_save_return_url(self, model, is_created=False):
         return request.args.get("url") or self.get_url(".details_view", id=model.id)
