@@ -125,12 +125,24 @@ def after_call(call: FollowUpCall) -> list:
         retry = _plan_retry(call, made_on)
         if retry:
             created.append(retry)
-    if call.answered is False and (call.follow_up_item or call.requests):
-        created.append(open_item(call, "request", call.follow_up_item or call.requests))
-    if call.kind == "complaint" or call.satisfaction == "dissatisfied":
-        summary = call.requests or call.key_points or call.follow_up_item or ""
-        created.append(open_item(call, "complaint", summary))
+    created += open_items(call)
     return [record for record in created if record is not None]
+
+
+def open_items(call: FollowUpCall) -> list[Complaint]:
+    """The request to answer and the complaint a call's record calls for, each opened
+    once: a record corrected later opens what it did not open before."""
+    wanted = {}
+    if call.answered is False and (call.follow_up_item or call.requests):
+        wanted["request"] = call.follow_up_item or call.requests
+    if call.kind == "complaint" or call.satisfaction == "dissatisfied":
+        wanted["complaint"] = call.requests or call.key_points or call.follow_up_item or ""
+    opened = set(db.session.scalars(
+        select(Complaint.kind).where(Complaint.call_id == call.id)
+        .execution_options(include_deleted=True)  # one deleted stays deleted
+    )) if call.id and wanted else set()
+    return [open_item(call, kind, summary) for kind, summary in wanted.items()
+            if kind not in opened]
 
 
 def _plan_second_call(first: FollowUpCall, made_on: date) -> FollowUpCall | None:

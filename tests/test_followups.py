@@ -665,3 +665,18 @@ def test_a_visit_completed_at_another_time_moves_its_planned_first_call(app, fre
     followups.plan_first_call(visit)
     assert (first.due_from, first.due_by) == (date(2026, 11, 28), date(2026, 12, 2))
     assert db.session.scalar(select(func.count()).select_from(FollowUpCall)) == 1
+
+
+def test_a_request_added_when_correcting_a_call_opens_its_item_once(client, auth, agent):
+    call = make_call(agent=agent)
+    auth.post(f"/admin/follow_up_call/edit/?id={call.id}",
+              record_form(called_at="2026-11-27 09:00"))
+    assert db.session.scalar(select(func.count()).select_from(Complaint)) == 0
+    unanswered = record_form(called_at="2026-11-27 09:00", answered="", requests="能否上门取车",
+                             follow_up_item="问经理")
+    for version, told in (("2", True), ("3", False)):
+        response = auth.post(f"/admin/follow_up_call/edit/?id={call.id}",
+                             {**unanswered, "version": version}, follow_redirects=True)
+        assert ("已登记：待答复事项“问经理”" in response.get_data(as_text=True)) == told
+    items = db.session.scalars(select(Complaint)).all()
+    assert [(i.kind, i.summary, i.call_id) for i in items] == [("request", "问经理", call.id)]

@@ -335,6 +335,7 @@ class FollowUpCallAdmin(FreshFilterOptions, SecureModelView):
         if was_made:  # a correction: what the call planned follows its time
             called_at = inspect(call).attrs.called_at.history
             records = followups.replan_after(call) if called_at.has_changes() else []
+            records += followups.open_items(call)
         else:
             call.status = "made"
             records = followups.after_call(call)
