@@ -241,17 +241,21 @@ def new_item(kind: str, customer, vehicle, summary: str, details: str | None,
     """A complaint or a request to answer, with its deadline (from a call, or from
     elsewhere: parts the customer rejected)."""
     severity = "medium"
-    due_on = (
-        rules.complaint_due(opened_on, severity, settings.current()) if kind == "complaint"
-        else rules.escalation_due(opened_on, settings.current())
-    )
     item = Complaint(
         kind=kind, customer=customer, vehicle=vehicle, call=call,
-        summary=(summary or "").strip()[:200] or "-", details=details,
-        severity=severity, owner=owner, opened_on=opened_on, due_on=due_on,
+        summary=(summary or "").strip()[:200] or "-", details=details, severity=severity,
+        owner=owner, opened_on=opened_on, due_on=item_due(kind, opened_on, severity),
     )
     db.session.add(item)
     return item
+
+
+def item_due(kind: str, opened_on: date, severity: str) -> date:
+    """An item's automatic deadline: a complaint's from its risk level, a request's the
+    day it is reported to the supervisor."""
+    if kind == "complaint":
+        return rules.complaint_due(opened_on, severity, settings.current())
+    return rules.escalation_due(opened_on, settings.current())
 
 
 # -- states ---------------------------------------------------------------------------------

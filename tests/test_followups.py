@@ -387,7 +387,7 @@ def test_the_complaint_lifecycle(client, auth, agent, freeze):
     refused = auth.post(f"/admin/complaint/edit/?id={item.id}",
                         {**base, **filled, "close": "y", "version": str(item.version)},
                         follow_redirects=True)
-    assert "投诉须填写反馈" in refused.get_data(as_text=True)
+    assert "先填写：向客户反馈的结果、客户满意度" in refused.get_data(as_text=True)
     freeze(NOW + timedelta(days=2))
     item = db.session.get(Complaint, item.id)
     auth.post(f"/admin/complaint/edit/?id={item.id}",
@@ -680,3 +680,45 @@ def test_a_request_added_when_correcting_a_call_opens_its_item_once(client, auth
         assert ("已登记：待答复事项“问经理”" in response.get_data(as_text=True)) == told
     items = db.session.scalars(select(Complaint)).all()
     assert [(i.kind, i.summary, i.call_id) for i in items] == [("request", "问经理", call.id)]
+
+
+def test_a_complaint_goes_through_each_stage_before_closing(client, auth, agent):
+    """Closing, or solving, with the cause not analysed is refused (DOMAIN.md
+    "Complaints": receive, analyse, resolve, track, feed back)."""
+    item = make_complaint(owner=agent)
+    form = {"kind": "complaint", "customer": str(item.customer_id), "summary": item.summary,
+            "severity": "medium", "due_on": "2026-11-30", "version": "1"}
+    for fields, missing in (
+        ({"resolution": "已更换滤芯"}, "原因分析"),
+        ({"resolution": "已更换滤芯", "tracking": "无异味", "feedback": "已告知",
+          "satisfaction": "satisfied", "close": "y"}, "原因分析"),
+        ({"cause": "滤芯堵塞", "close": "y"}, "解决办法、跟踪处理、向客户反馈的结果、客户满意度"),
+    ):
+        response = auth.post(f"/admin/complaint/edit/?id={item.id}", {**form, **fields},
+                             follow_redirects=True)
+        assert f"请按环节依次处理，先填写：{missing}。" in response.get_data(as_text=True)
+    db.session.expire_all()
+    item = db.session.get(Complaint, item.id)
+    assert (item.closed_at, item.resolution, item.cause) == (None, None, None)
+
+
+def test_a_deadline_before_the_complaint_was_opened_is_refused(client, auth, agent):
+    customer = make_customer()
+    response = auth.post("/admin/complaint/new/", {
+        "kind": "complaint", "customer": str(customer.id), "summary": "噪音",
+        "severity": "low", "due_on": "2026-11-26"}, follow_redirects=True)
+    assert "期限不能早于登记日期（2026-11-27）" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Complaint)) == 0
+
+
+def test_a_higher_risk_level_brings_the_automatic_deadline_closer(client, auth, agent):
+    """The deadline follows the level while it is the automatic one, not once set by hand."""
+    automatic = make_complaint(owner=agent, due_on=date(2026, 11, 30))  # medium: 3 days
+    by_hand = make_complaint(owner=agent, due_on=date(2026, 12, 10))
+    for item in (automatic, by_hand):
+        auth.post(f"/admin/complaint/edit/?id={item.id}", {
+            "kind": "complaint", "customer": str(item.customer_id), "summary": item.summary,
+            "severity": "high", "due_on": str(item.due_on), "version": "1"})
+    db.session.expire_all()
+    assert db.session.get(Complaint, automatic.id).due_on == date(2026, 11, 28)
+    assert db.session.get(Complaint, by_hand.id).due_on == date(2026, 12, 10)

@@ -535,6 +535,23 @@ def _stage_clause(stage: str):
     }[stage]
 
 
+# What an item goes through, in order (DOMAIN.md "Complaints"): a complaint is analysed,
+# resolved, tracked, then closed with the feedback and the customer's satisfaction; a
+# request is closed once solved and the customer answered.
+ITEM_STEPS = {
+    "complaint": ("cause", "resolution", "tracking", "feedback", "satisfaction"),
+    "request": ("resolution", "answered"),
+}
+
+
+def _skipped_steps(form, kind: str, closing: bool) -> list[str]:
+    """The steps left empty before the last one filled in (all of them, to close)."""
+    steps = ITEM_STEPS[kind]
+    filled = [step for step in steps if form[step].data]
+    reached = len(steps) if closing else (steps.index(filled[-1]) + 1 if filled else 0)
+    return [step for step in steps[:reached] if not form[step].data]
+
+
 def _item_flags(view, context, model, name):
     today = clock.today()
     flags = []
@@ -628,7 +645,8 @@ class ComplaintAdmin(FreshFilterOptions, SecureModelView):
         "summary": {"validators": [validators.InputRequired(), validators.Length(max=200)]},
         "owner": {"query_factory": lambda: db.session.query(User).filter(
             User.role.in_(("followup_agent", "supervisor")), User.active)},
-        "due_on": {"description": _l("Set from the risk level when left empty.")},
+        "due_on": {"description": _l("Set from the risk level when left empty, and follows "
+                                     "it while not changed by hand.")},
     }
     # Ticked, they stamp answered_at and closed_at (see on_model_change).
     form_extra_fields = {
@@ -655,24 +673,35 @@ class ComplaintAdmin(FreshFilterOptions, SecureModelView):
         if is_created:
             model.opened_on = clock.today()
             model.owner = model.owner or current_user._get_current_object()
-        if model.due_on is None:
-            model.due_on = (
-                rules.complaint_due(model.opened_on, model.severity, settings.current())
-                if model.kind == "complaint"
-                else rules.escalation_due(model.opened_on, settings.current())
-            )
+        self._set_deadline(model)
+        skipped = _skipped_steps(form, model.kind, closing=form.close.data)
+        if skipped:
+            missing = "、".join(str(self.column_labels[step]) for step in skipped)
+            raise ValidationError(_("Each stage in turn: first fill in %(missing)s.",
+                                    missing=missing))
         if form.answered.data and model.answered_at is None:
             model.answered_at = now
         if form.close.data and model.closed_at is None:
-            missing = (
-                model.kind == "complaint" and not (model.feedback and model.satisfaction)
-            ) or (model.kind == "request" and not (model.resolution and model.answered_at))
-            if missing:
-                raise ValidationError(
-                    _("A complaint closes with the feedback and the customer's satisfaction; "
-                      "a request with its solution, once the customer is answered.")
-                )
             model.closed_at = now
+
+    @staticmethod
+    def _set_deadline(item: Complaint) -> None:
+        """The automatic deadline when none is given, and again when the risk level (or
+        the type) changes while the deadline was the automatic one."""
+        def before(name: str):
+            history = inspect(item).attrs[name].history
+            return history.deleted[0] if history.deleted else getattr(item, name)
+
+        automatic = item.due_on is None or (
+            not inspect(item).attrs.due_on.history.has_changes()
+            and item.due_on == followups.item_due(before("kind"), item.opened_on,
+                                                  before("severity"))
+        )
+        if automatic:
+            item.due_on = followups.item_due(item.kind, item.opened_on, item.severity)
+        elif item.due_on < item.opened_on:
+            raise ValidationError(_("The deadline cannot be before the day it was opened "
+                                    "(%(day)s).", day=item.opened_on))
 
 
 # -- letters ----------------------------------------------------------------------------------
