@@ -722,3 +722,32 @@ def test_a_higher_risk_level_brings_the_automatic_deadline_closer(client, auth, 
     db.session.expire_all()
     assert db.session.get(Complaint, automatic.id).due_on == date(2026, 11, 28)
     assert db.session.get(Complaint, by_hand.id).due_on == date(2026, 12, 10)
+
+
+def test_overlapping_substitutions_are_refused(app, client, auth, freeze):
+    """An agent away twice at once, or two agents standing in for each other, cannot be."""
+    freeze(NOW)
+    away = make_user("followup_agent", "away", display_name="张三")
+    first = make_user("followup_agent", "first", display_name="李四")
+    other = make_user("followup_agent", "other", display_name="王五")
+    auth.login_as("supervisor")
+    existing = {"absent_agent": away.id, "substitute": first.id,
+                "starts_on": "2026-11-30", "ends_on": "2026-12-04"}
+    assert auth.post("/admin/substitution/new/", existing).status_code == 302
+    for form in (
+        {"absent_agent": away.id, "substitute": other.id,
+         "starts_on": "2026-12-04", "ends_on": "2026-12-08"},
+        {"absent_agent": first.id, "substitute": away.id,
+         "starts_on": "2026-11-27", "ends_on": "2026-11-30"},
+        {"absent_agent": other.id, "substitute": away.id,
+         "starts_on": "2026-12-01", "ends_on": "2026-12-01"},
+    ):
+        response = auth.post("/admin/substitution/new/", form, follow_redirects=True)
+        assert "与已有的代理安排冲突：张三 → 李四（2026-11-30 至 2026-12-04）" in response.get_data(
+            as_text=True), form
+    assert auth.post("/admin/substitution/new/", {**existing, "starts_on": "2026-12-05",
+                                                  "ends_on": "2026-12-06"}).status_code == 302
+    row = db.session.scalar(select(Substitution).order_by(Substitution.id))
+    assert auth.post(f"/admin/substitution/edit/?id={row.id}",
+                     {**existing, "reason": "年假", "version": "1"}).status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(Substitution)) == 2

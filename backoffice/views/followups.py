@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import and_, func, inspect, select
+from sqlalchemy import and_, func, inspect, or_, select
 from sqlalchemy.orm import joinedload, selectinload, undefer
 from wtforms import BooleanField, SelectMultipleField, validators, widgets
 from wtforms.validators import ValidationError
@@ -518,6 +518,20 @@ class SubstitutionAdmin(SecureModelView):
             raise ValidationError(_("The substitute must be another agent."))
         if model.ends_on < model.starts_on:
             raise ValidationError(_("The last day cannot be before the first."))
+        absent, substitute = model.absent_agent.id, model.substitute.id
+        with db.session.no_autoflush:  # a new one is not among those it is checked against
+            clash = db.session.scalars(select(Substitution).where(
+                Substitution.id != (model.id or 0),
+                Substitution.starts_on <= model.ends_on, Substitution.ends_on >= model.starts_on,
+                # Away twice at once, a substitute who is away, an absent agent standing in.
+                or_(Substitution.absent_agent_id.in_((absent, substitute)),
+                    Substitution.substitute_id == absent),
+            ).limit(1)).first()
+        if clash:
+            raise ValidationError(_(
+                "It overlaps the substitution %(existing)s from %(start)s to %(end)s.",
+                existing=clash, start=clash.starts_on, end=clash.ends_on,
+            ))
 
 
 # -- complaints and requests ------------------------------------------------------------------
