@@ -101,8 +101,9 @@ def plan_first_call(visit: Visit) -> FollowUpCall | None:
 
 
 def plan_notice_call(invitation: Invitation, today: date) -> FollowUpCall:
-    """The phone notice of an event, due two weeks before it (a week's window)."""
-    due_by = rules.event_notice_due(invitation.event.event_on, settings.current())
+    """The phone notice of an event, due two weeks before it (a week's window); today
+    when that day is past (the invitation came late)."""
+    due_by = max(rules.event_notice_due(invitation.event.event_on, settings.current()), today)
     call = FollowUpCall(
         customer=invitation.customer, invitation=invitation, kind="notice",
         due_from=min(max(today, due_by - timedelta(days=7)), due_by), due_by=due_by,

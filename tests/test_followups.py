@@ -751,3 +751,21 @@ def test_overlapping_substitutions_are_refused(app, client, auth, freeze):
     assert auth.post(f"/admin/substitution/edit/?id={row.id}",
                      {**existing, "reason": "年假", "version": "1"}).status_code == 302
     assert db.session.scalar(select(func.count()).select_from(Substitution)) == 2
+
+
+def test_inviting_late_warns_and_the_notice_calls_are_due_today(client, auth, agent):
+    """Ten days before the event the 2-week notice is past: said, and the calls are due
+    today, not already late; inviting the same customers again says they all were."""
+    event = make_event(event_on=date(2026, 12, 7))
+    ids = ",".join(str(make_customer(agent=agent).id) for _ in range(2))
+    response = auth.post(f"/admin/event/invite/?ids={ids}", {"event": event.id},
+                         follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "已来不及在活动前 14 天（2026-11-23 前）通知" in html
+    notices = db.session.scalars(select(FollowUpCall)).all()
+    assert {(n.due_from, n.due_by) for n in notices} == {(TODAY, TODAY)}
+    again = auth.post(f"/admin/event/invite/?ids={ids}", {"event": event.id},
+                      follow_redirects=True).get_data(as_text=True)
+    assert "这些客户都已邀请过" in again
+    assert "已邀请 0 位客户" not in again
+    assert db.session.scalar(select(func.count()).select_from(FollowUpCall)) == 2

@@ -934,6 +934,10 @@ class EventAdmin(SecureModelView):
                 select(Invitation.customer_id).where(Invitation.event_id == event.id)
             ))
             new = [c for c in customers if c.id not in invited]
+            if not new:
+                flash(_("All these customers were invited already.") if customers
+                      else _("No customers are selected."), "warning")
+                return redirect(self.get_url(".details_view", id=event.id))
             for customer in new:
                 invitation = Invitation(event=event, customer=customer)
                 db.session.add(invitation)
@@ -942,6 +946,11 @@ class EventAdmin(SecureModelView):
             flash(ngettext("%(num)d customer invited; the notice call is planned.",
                            "%(num)d customers invited; their notice calls are planned.",
                            len(new)), "success")
+            notice_due = rules.event_notice_due(event.event_on, settings.current())
+            if notice_due < today:
+                flash(_("Too late to tell them %(days)d days before the event (by %(day)s): "
+                        "the notice calls are due today, to be made as soon as possible.",
+                        days=(event.event_on - notice_due).days, day=notice_due), "warning")
             return redirect(self.get_url(".details_view", id=event.id))
         return self.render("followups/invite.html", customers=customers, events=events)
 
