@@ -769,3 +769,19 @@ def test_inviting_late_warns_and_the_notice_calls_are_due_today(client, auth, ag
     assert "这些客户都已邀请过" in again
     assert "已邀请 0 位客户" not in again
     assert db.session.scalar(select(func.count()).select_from(FollowUpCall)) == 2
+
+
+def test_reassigning_no_calls_says_none_were_selected(app, client, auth, freeze):
+    freeze(NOW)
+    agent = make_user("followup_agent", "a1")
+    made = make_call(agent=agent, status="made", reached="yes", called_at=NOW)
+    auth.login_as("supervisor")
+    for ids in ("", str(made.id)):
+        response = auth.post("/admin/follow_up_call/reassign/", {
+            "ids": ids, "agent": agent.id, "url": "/admin/follow_up_call/"},
+            follow_redirects=True)
+        html = response.get_data(as_text=True)
+        assert "没有选中待拨打的电话，未做任何分配" in html
+        assert "个电话已分配给" not in html
+    outside = auth.post("/admin/follow_up_call/reassign/", {"url": "https://example.com/"})
+    assert outside.headers["Location"] == "/admin/queue/"

@@ -41,6 +41,7 @@ from ..models import (
 from ..pdf import pdf_response, render_pdf
 from ..permissions import sees_contact_details
 from ..rules import check_labels
+from ..security import safe_next_url
 from .archives import (
     CHANNEL_LABELS,
     VISIT_KIND_LABELS,
@@ -380,6 +381,10 @@ class FollowUpCallAdmin(FreshFilterOptions, SecureModelView):
         calls = db.session.scalars(
             select(FollowUpCall).where(FollowUpCall.id.in_(ids), FollowUpCall.status == "planned")
         ).all()
+        back = safe_next_url(request.values.get("url"), url_for("queue.index"))
+        if not calls:
+            flash(_("No planned calls were selected: nothing was reassigned."), "warning")
+            return redirect(back)
         agents = users_with_role("followup_agent").all()
         if request.method == "POST":
             agent = db.session.get(User, request.form.get("agent", type=int) or 0)
@@ -392,7 +397,7 @@ class FollowUpCallAdmin(FreshFilterOptions, SecureModelView):
                 flash(ngettext("%(num)d call now goes to %(agent)s.",
                                "%(num)d calls now go to %(agent)s.", len(calls),
                                agent=agent.display_name), "success")
-                return redirect(request.values.get("url") or url_for("queue.index"))
+                return redirect(back)
         return self.render("followups/reassign.html", calls=calls, agents=agents,
                            kinds=CALL_KIND_LABELS)
 
