@@ -174,6 +174,7 @@ CALL_KIND_FILTER = filters.FilterEqual(
     FollowUpCall.kind, _l("Call type"), options=list(CALL_KIND_LABELS.items())
 )
 
+
 def _check_call_time(call: FollowUpCall) -> None:
     """A call is recorded once made: not ahead of now, nor before the visit it follows."""
     called_at = clock.aware(call.called_at)
