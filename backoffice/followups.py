@@ -76,14 +76,21 @@ def acting_agent(call: FollowUpCall, today: date) -> User | None:
 # -- planning -------------------------------------------------------------------------------
 
 def plan_first_call(visit: Visit) -> FollowUpCall | None:
-    """The first call after a completed visit, once (the second comes from the first)."""
-    if visit.completed_at is None or visit.id is not None and db.session.scalar(
-        select(CALL.id).where(CALL.visit_id == visit.id, CALL.kind == "first").limit(1)
-    ):
+    """The first call after a completed visit, once (the second comes from the first);
+    returns it when new. A visit completed at another time moves the window of its
+    first call while that call is still planned."""
+    if visit.completed_at is None:
         return None
     due_from, due_by = rules.first_call_window(
         clock.local_date(visit.completed_at), settings.current()
     )
+    first = visit.id and db.session.scalars(
+        select(CALL).where(CALL.visit_id == visit.id, CALL.kind == "first").limit(1)
+    ).first()
+    if first:
+        if first.status == "planned":
+            first.due_from, first.due_by = due_from, due_by
+        return None
     call = FollowUpCall(
         customer=visit.customer, vehicle=visit.vehicle, visit=visit, kind="first",
         due_from=due_from, due_by=due_by,
@@ -94,8 +101,9 @@ def plan_first_call(visit: Visit) -> FollowUpCall | None:
 
 
 def plan_notice_call(invitation: Invitation, today: date) -> FollowUpCall:
-    """The phone notice of an event, due two weeks before it (a week's window)."""
-    due_by = rules.event_notice_due(invitation.event.event_on, settings.current())
+    """The phone notice of an event, due two weeks before it (a week's window); today
+    when that day is past (the invitation came late)."""
+    due_by = max(rules.event_notice_due(invitation.event.event_on, settings.current()), today)
     call = FollowUpCall(
         customer=invitation.customer, invitation=invitation, kind="notice",
         due_from=min(max(today, due_by - timedelta(days=7)), due_by), due_by=due_by,
@@ -118,12 +126,24 @@ def after_call(call: FollowUpCall) -> list:
         retry = _plan_retry(call, made_on)
         if retry:
             created.append(retry)
-    if call.answered is False and (call.follow_up_item or call.requests):
-        created.append(open_item(call, "request", call.follow_up_item or call.requests))
-    if call.kind == "complaint" or call.satisfaction == "dissatisfied":
-        summary = call.requests or call.key_points or call.follow_up_item or ""
-        created.append(open_item(call, "complaint", summary))
+    created += open_items(call)
     return [record for record in created if record is not None]
+
+
+def open_items(call: FollowUpCall) -> list[Complaint]:
+    """The request to answer and the complaint a call's record calls for, each opened
+    once: a record corrected later opens what it did not open before."""
+    wanted = {}
+    if call.answered is False and (call.follow_up_item or call.requests):
+        wanted["request"] = call.follow_up_item or call.requests
+    if call.kind == "complaint" or call.satisfaction == "dissatisfied":
+        wanted["complaint"] = call.requests or call.key_points or call.follow_up_item or ""
+    opened = set(db.session.scalars(
+        select(Complaint.kind).where(Complaint.call_id == call.id)
+        .execution_options(include_deleted=True)  # one deleted stays deleted
+    )) if call.id and wanted else set()
+    return [open_item(call, kind, summary) for kind, summary in wanted.items()
+            if kind not in opened]
 
 
 def _plan_second_call(first: FollowUpCall, made_on: date) -> FollowUpCall | None:
@@ -141,22 +161,49 @@ def _plan_second_call(first: FollowUpCall, made_on: date) -> FollowUpCall | None
     return call
 
 
+def _retry_window(call: FollowUpCall, made_on: date) -> tuple[date, date]:
+    """A retry's window: from the day after the attempt, to the end of the call's; past
+    that end, due at once (and late)."""
+    due_by = call.due_by or made_on
+    return min(max(made_on + timedelta(days=1), call.due_from or made_on), due_by), due_by
+
+
 def _plan_retry(call: FollowUpCall, made_on: date) -> FollowUpCall | None:
     """Another attempt in the same window, while attempts remain; none once the window
     is over (a late call is already visible as late)."""
     if call.attempt >= rules.setting(settings.current(), "call_attempts"):
         return None
-    due_by = call.due_by or made_on
+    due_from, due_by = _retry_window(call, made_on)
     retry = FollowUpCall(
         customer=call.customer, vehicle=call.vehicle, visit=call.visit,
         invitation=call.invitation, kind=call.kind, direction="out",
         attempt=call.attempt + 1, previous_call=call, agent=call.agent,
-        due_from=max(made_on + timedelta(days=1), call.due_from or made_on), due_by=due_by,
+        due_from=due_from, due_by=due_by,
     )
-    if retry.due_from > due_by:
-        retry.due_from = due_by  # past the window: due at once, and late
     db.session.add(retry)
     return retry
+
+
+def replan_after(call: FollowUpCall) -> list[FollowUpCall]:
+    """A made call's time corrected: the calls it planned (the second call, a retry)
+    move with it while they are still planned, and so does the date its event letter is
+    due while unsent. Returns the calls moved."""
+    made_on = call.made_on
+    moved = []
+    followers = db.session.scalars(
+        select(CALL).where(CALL.previous_call_id == call.id, CALL.status == "planned")
+    )
+    for follower in followers:
+        window = (rules.second_call_window(made_on, settings.current())
+                  if follower.kind == "second" else _retry_window(call, made_on))
+        if (follower.due_from, follower.due_by) != window:
+            follower.due_from, follower.due_by = window
+            moved.append(follower)
+    for letter in db.session.scalars(
+        select(Letter).where(Letter.call_id == call.id, Letter.sent_on.is_(None))
+    ):
+        letter.due_on = rules.letter_due(made_on, settings.current())
+    return moved
 
 
 def _plan_event_letter(call: FollowUpCall, made_on: date) -> Letter:
@@ -195,17 +242,21 @@ def new_item(kind: str, customer, vehicle, summary: str, details: str | None,
     """A complaint or a request to answer, with its deadline (from a call, or from
     elsewhere: parts the customer rejected)."""
     severity = "medium"
-    due_on = (
-        rules.complaint_due(opened_on, severity, settings.current()) if kind == "complaint"
-        else rules.escalation_due(opened_on, settings.current())
-    )
     item = Complaint(
         kind=kind, customer=customer, vehicle=vehicle, call=call,
-        summary=(summary or "").strip()[:200] or "-", details=details,
-        severity=severity, owner=owner, opened_on=opened_on, due_on=due_on,
+        summary=(summary or "").strip()[:200] or "-", details=details, severity=severity,
+        owner=owner, opened_on=opened_on, due_on=item_due(kind, opened_on, severity),
     )
     db.session.add(item)
     return item
+
+
+def item_due(kind: str, opened_on: date, severity: str) -> date:
+    """An item's automatic deadline: a complaint's from its risk level, a request's the
+    day it is reported to the supervisor."""
+    if kind == "complaint":
+        return rules.complaint_due(opened_on, severity, settings.current())
+    return rules.escalation_due(opened_on, settings.current())
 
 
 # -- states ---------------------------------------------------------------------------------

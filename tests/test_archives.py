@@ -187,6 +187,25 @@ def test_lower_mileage_needs_a_reason(client, auth, agent):
     assert vehicle.current_mileage == 15000
 
 
+def test_correcting_a_visits_completion_moves_its_planned_first_call(client, auth, agent):
+    from backoffice.models import FollowUpCall
+
+    from .forms import page_form
+
+    vehicle = make_vehicle()
+    auth.post("/admin/visit/new/", visit_form(vehicle, completed_at="2026-11-27 09:30:00"))
+    visit = db.session.scalar(select(Visit))
+    first = db.session.scalar(select(FollowUpCall).where(FollowUpCall.visit_id == visit.id))
+    due = (first.due_from, first.due_by)
+    url = f"/admin/visit/edit/?id={visit.id}"
+    form = page_form(client.get(url).get_data(as_text=True)).data(
+        visited_at="2026-11-25 09:00:00", completed_at="2026-11-25 17:00:00")
+    assert client.post(url, data=form).status_code == 302
+    db.session.expire_all()
+    first = db.session.get(FollowUpCall, first.id)
+    assert (first.due_from, first.due_by) == tuple(day - timedelta(days=2) for day in due)
+
+
 @pytest.mark.parametrize(("fields", "message"), [
     ({"visited_at": "2027-01-01 09:00:00"}, "不能是将来的日期或时间"),
     ({"completed_at": "2026-11-26 17:00:00"}, "完工时间不能早于送修/来访时间"),

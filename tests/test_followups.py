@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from backoffice import rules
 from backoffice.extensions import db
 from backoffice.models import (
+    AuditLog,
     Complaint,
     FollowUpCall,
     Invitation,
@@ -110,7 +111,7 @@ def test_completing_a_visit_plans_the_first_call_for_the_customers_agent(client,
     advisor = make_user("service_advisor", "advisor")
     vehicle = make_vehicle(owner=make_customer(agent=agent))
     form = {"vehicle": str(vehicle.id), "kind": "maintenance", "visited_at": "2026-11-27 09:00",
-            "completed_at": "2026-11-27 16:00", "mileage": "1000", "advisor": str(advisor.id)}
+            "completed_at": "2026-11-27 09:50", "mileage": "1000", "advisor": str(advisor.id)}
     assert auth.post("/admin/visit/new/", form).status_code == 302
     call = db.session.scalar(select(FollowUpCall))
     assert (call.kind, call.due_from, call.due_by) == ("first", date(2026, 11, 30),
@@ -125,7 +126,7 @@ def test_an_open_visit_plans_no_call_and_no_call_twice(client, auth, agent):
             "visited_at": "2026-11-27 09:00", "mileage": "10000", "version": str(visit.version)}
     auth.post(f"/admin/visit/edit/?id={visit.id}", form)
     assert db.session.scalar(select(func.count()).select_from(FollowUpCall)) == 0
-    form.update(completed_at="2026-11-27 15:00", version=str(visit.version))
+    form.update(completed_at="2026-11-27 09:50", version=str(visit.version))
     auth.post(f"/admin/visit/edit/?id={visit.id}", form)
     db.session.refresh(visit)
     form.update(service_items="改", version=str(visit.version))
@@ -398,7 +399,7 @@ def test_the_complaint_lifecycle(client, auth, agent, freeze):
     refused = auth.post(f"/admin/complaint/edit/?id={item.id}",
                         {**base, **filled, "close": "y", "version": str(item.version)},
                         follow_redirects=True)
-    assert "投诉须填写反馈" in refused.get_data(as_text=True)
+    assert "先填写：向客户反馈的结果、客户满意度" in refused.get_data(as_text=True)
     freeze(NOW + timedelta(days=2))
     item = db.session.get(Complaint, item.id)
     auth.post(f"/admin/complaint/edit/?id={item.id}",
@@ -564,3 +565,237 @@ def test_a_deleted_substitution_moves_nothing(app, client, auth, freeze):
     db.session.commit()
     auth.login("away")
     assert "留在原处" in queue_names(client)["today"]
+
+
+# -- recording a call: the form, its checks, what follows a correction ---------------------------
+
+def test_the_record_form_says_whom_to_call_and_why(client, auth, agent):
+    """The agent opening 记录 from the queue sees the customer (to their archive), the
+    number to tap, the vehicle, the call's type, attempt and window, and the visit."""
+    customer = make_customer(name="待回访客户", mobile="13912345678", agent=agent)
+    vehicle = make_vehicle(owner=customer, plate_number="粤B12345")
+    visit = make_visit(vehicle=vehicle, visited_at=datetime(2026, 11, 20, 9),
+                       completed_at=datetime(2026, 11, 20, 16))
+    make_call(customer, vehicle=vehicle, visit=visit, agent=agent, attempt=2)
+    queue = client.get("/admin/queue/").get_data(as_text=True)
+    edit_url = re.search(r'href="(/admin/follow_up_call/edit/\?id=\d+[^"]*)"', queue).group(1)
+    html = client.get(edit_url.replace("&amp;", "&")).get_data(as_text=True)
+    heading = html.split('id="call-heading"')[1].split("</dl>")[0]
+    assert f'href="/admin/customer/archive/?id={customer.id}">待回访客户</a>' in heading
+    assert '<a href="tel:13912345678">13912345678</a>' in heading
+    for text in ("粤B12345 朗逸", "首次回访", "第 2 次", "2026-11-27 – 2026-12-01",
+                 f"/admin/visit/details/?id={visit.id}", "完工 2026-11-20 16:00"):
+        assert text in heading, text
+    assert 'name="_add_another"' not in html
+
+
+def test_a_number_is_a_link_only_for_roles_that_see_it(app):
+    from flask import g
+
+    from backoffice.views.followups import phone_link
+
+    for role, shown in (("followup_agent", '<a href="tel:13912345678">13912345678</a>'),
+                        ("manager", "139****5678")):
+        with app.test_request_context("/"):
+            g.role = role
+            assert str(phone_link("13912345678")) == shown
+
+
+@pytest.mark.parametrize(("called_at", "refusal"), [
+    ("2026-11-27 10:30", "通话时间不能晚于现在"),
+    ("2026-11-20 15:00", "通话时间不能早于所跟进的送修/来访（2026-11-20 16:00）"),
+])
+def test_a_call_time_in_the_future_or_before_the_visit_is_refused(client, auth, agent,
+                                                                  called_at, refusal):
+    visit = make_visit(visited_at=datetime(2026, 11, 20, 9),
+                       completed_at=datetime(2026, 11, 20, 16))
+    call = make_call(visit.customer, visit=visit, agent=agent)
+    response = auth.post(f"/admin/follow_up_call/edit/?id={call.id}",
+                         record_form(called_at=called_at, answered="", requests="要代步车"),
+                         follow_redirects=True)
+    assert refusal in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(FollowUpCall, call.id).status == "planned"
+    assert db.session.scalar(select(func.count()).select_from(FollowUpCall)) == 1
+    assert db.session.scalar(select(func.count()).select_from(Complaint)) == 0
+
+
+def test_a_call_is_not_closed_without_a_reason(client, auth, agent):
+    """A closing reason of spaces only reaches the view as "" (the forms strip their
+    text): that is no reason, and the call stays planned."""
+    call = make_call(agent=agent)
+    response = auth.post(f"/admin/follow_up_call/edit/?id={call.id}",
+                         {"version": "1", "reached": "", "close_reason": ""},
+                         follow_redirects=True)
+    assert "记录通话结果" in response.get_data(as_text=True)
+    db.session.expire_all()
+    call = db.session.get(FollowUpCall, call.id)
+    assert (call.status, call.close_reason) == ("planned", None)
+
+
+def test_correcting_a_call_time_moves_the_calls_it_planned(client, auth, agent, freeze):
+    """The second call follows the first call's corrected time while it is still planned
+    (the move audited); a call already made stays as it was."""
+    first = make_call(agent=agent, due_from=date(2026, 11, 30), due_by=date(2026, 12, 4))
+    freeze(datetime(2026, 12, 1, 10, 30))
+    auth.post(f"/admin/follow_up_call/edit/?id={first.id}", record_form())
+    second = db.session.scalar(select(FollowUpCall).where(FollowUpCall.kind == "second"))
+    assert (second.due_from, second.due_by) == (date(2026, 12, 8), date(2026, 12, 15))
+    response = auth.post(f"/admin/follow_up_call/edit/?id={first.id}",
+                         record_form(called_at="2026-11-30 15:00", version="2"),
+                         follow_redirects=True)
+    assert "二次回访已安排在 2026-12-07 至 2026-12-14" in response.get_data(as_text=True)
+    db.session.expire_all()
+    second = db.session.get(FollowUpCall, second.id)
+    assert (second.due_from, second.due_by) == (date(2026, 12, 7), date(2026, 12, 14))
+    audit = db.session.scalar(select(AuditLog).where(
+        AuditLog.model == "follow_up_call", AuditLog.record_id == str(second.id),
+        AuditLog.action == "update"))
+    assert audit.changes["due_from"] == ["2026-12-08", "2026-12-07"]
+    assert audit.username == "agent"
+    second.status, second.called_at, second.reached = "made", NOW, "yes"
+    db.session.commit()
+    auth.post(f"/admin/follow_up_call/edit/?id={first.id}",
+              record_form(called_at="2026-11-30 09:00", version="3"))
+    db.session.expire_all()
+    second = db.session.get(FollowUpCall, second.id)
+    assert (second.due_from, second.due_by) == (date(2026, 12, 7), date(2026, 12, 14))
+
+
+def test_a_visit_completed_at_another_time_moves_its_planned_first_call(app, freeze):
+    from backoffice import followups
+
+    freeze(NOW)
+    make_user("followup_agent", "agent")
+    visit = make_visit(completed_at=datetime(2026, 11, 27, 16))
+    first = followups.plan_first_call(visit)
+    db.session.commit()
+    assert (first.due_from, first.due_by) == (date(2026, 11, 30), date(2026, 12, 4))
+    visit.completed_at = datetime(2026, 11, 25, 16)
+    assert followups.plan_first_call(visit) is None  # none new: the same call, moved
+    assert (first.due_from, first.due_by) == (date(2026, 11, 28), date(2026, 12, 2))
+    first.status = "made"
+    visit.completed_at = datetime(2026, 11, 26, 16)
+    followups.plan_first_call(visit)
+    assert (first.due_from, first.due_by) == (date(2026, 11, 28), date(2026, 12, 2))
+    assert db.session.scalar(select(func.count()).select_from(FollowUpCall)) == 1
+
+
+def test_a_request_added_when_correcting_a_call_opens_its_item_once(client, auth, agent):
+    call = make_call(agent=agent)
+    auth.post(f"/admin/follow_up_call/edit/?id={call.id}",
+              record_form(called_at="2026-11-27 09:00"))
+    assert db.session.scalar(select(func.count()).select_from(Complaint)) == 0
+    unanswered = record_form(called_at="2026-11-27 09:00", answered="", requests="能否上门取车",
+                             follow_up_item="问经理")
+    for version, told in (("2", True), ("3", False)):
+        response = auth.post(f"/admin/follow_up_call/edit/?id={call.id}",
+                             {**unanswered, "version": version}, follow_redirects=True)
+        assert ("已登记：待答复事项“问经理”" in response.get_data(as_text=True)) == told
+    items = db.session.scalars(select(Complaint)).all()
+    assert [(i.kind, i.summary, i.call_id) for i in items] == [("request", "问经理", call.id)]
+
+
+def test_a_complaint_goes_through_each_stage_before_closing(client, auth, agent):
+    """Closing, or solving, with the cause not analysed is refused (DOMAIN.md
+    "Complaints": receive, analyse, resolve, track, feed back)."""
+    item = make_complaint(owner=agent)
+    form = {"kind": "complaint", "customer": str(item.customer_id), "summary": item.summary,
+            "severity": "medium", "due_on": "2026-11-30", "version": "1"}
+    for fields, missing in (
+        ({"resolution": "已更换滤芯"}, "原因分析"),
+        ({"resolution": "已更换滤芯", "tracking": "无异味", "feedback": "已告知",
+          "satisfaction": "satisfied", "close": "y"}, "原因分析"),
+        ({"cause": "滤芯堵塞", "close": "y"}, "解决办法、跟踪处理、向客户反馈的结果、客户满意度"),
+    ):
+        response = auth.post(f"/admin/complaint/edit/?id={item.id}", {**form, **fields},
+                             follow_redirects=True)
+        assert f"请按环节依次处理，先填写：{missing}。" in response.get_data(as_text=True)
+    db.session.expire_all()
+    item = db.session.get(Complaint, item.id)
+    assert (item.closed_at, item.resolution, item.cause) == (None, None, None)
+
+
+def test_a_deadline_before_the_complaint_was_opened_is_refused(client, auth, agent):
+    customer = make_customer()
+    response = auth.post("/admin/complaint/new/", {
+        "kind": "complaint", "customer": str(customer.id), "summary": "噪音",
+        "severity": "low", "due_on": "2026-11-26"}, follow_redirects=True)
+    assert "期限不能早于登记日期（2026-11-27）" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Complaint)) == 0
+
+
+def test_a_higher_risk_level_brings_the_automatic_deadline_closer(client, auth, agent):
+    """The deadline follows the level while it is the automatic one, not once set by hand."""
+    automatic = make_complaint(owner=agent, due_on=date(2026, 11, 30))  # medium: 3 days
+    by_hand = make_complaint(owner=agent, due_on=date(2026, 12, 10))
+    for item in (automatic, by_hand):
+        auth.post(f"/admin/complaint/edit/?id={item.id}", {
+            "kind": "complaint", "customer": str(item.customer_id), "summary": item.summary,
+            "severity": "high", "due_on": str(item.due_on), "version": "1"})
+    db.session.expire_all()
+    assert db.session.get(Complaint, automatic.id).due_on == date(2026, 11, 28)
+    assert db.session.get(Complaint, by_hand.id).due_on == date(2026, 12, 10)
+
+
+def test_overlapping_substitutions_are_refused(app, client, auth, freeze):
+    """An agent away twice at once, or two agents standing in for each other, cannot be."""
+    freeze(NOW)
+    away = make_user("followup_agent", "away", display_name="张三")
+    first = make_user("followup_agent", "first", display_name="李四")
+    other = make_user("followup_agent", "other", display_name="王五")
+    auth.login_as("supervisor")
+    existing = {"absent_agent": away.id, "substitute": first.id,
+                "starts_on": "2026-11-30", "ends_on": "2026-12-04"}
+    assert auth.post("/admin/substitution/new/", existing).status_code == 302
+    for form in (
+        {"absent_agent": away.id, "substitute": other.id,
+         "starts_on": "2026-12-04", "ends_on": "2026-12-08"},
+        {"absent_agent": first.id, "substitute": away.id,
+         "starts_on": "2026-11-27", "ends_on": "2026-11-30"},
+        {"absent_agent": other.id, "substitute": away.id,
+         "starts_on": "2026-12-01", "ends_on": "2026-12-01"},
+    ):
+        response = auth.post("/admin/substitution/new/", form, follow_redirects=True)
+        assert "与已有的代理安排冲突：张三 → 李四（2026-11-30 至 2026-12-04）" in response.get_data(
+            as_text=True), form
+    assert auth.post("/admin/substitution/new/", {**existing, "starts_on": "2026-12-05",
+                                                  "ends_on": "2026-12-06"}).status_code == 302
+    row = db.session.scalar(select(Substitution).order_by(Substitution.id))
+    assert auth.post(f"/admin/substitution/edit/?id={row.id}",
+                     {**existing, "reason": "年假", "version": "1"}).status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(Substitution)) == 2
+
+
+def test_inviting_late_warns_and_the_notice_calls_are_due_today(client, auth, agent):
+    """Ten days before the event the 2-week notice is past: said, and the calls are due
+    today, not already late; inviting the same customers again says they all were."""
+    event = make_event(event_on=date(2026, 12, 7))
+    ids = ",".join(str(make_customer(agent=agent).id) for _ in range(2))
+    response = auth.post(f"/admin/event/invite/?ids={ids}", {"event": event.id},
+                         follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "已来不及在活动前 14 天（2026-11-23 前）通知" in html
+    notices = db.session.scalars(select(FollowUpCall)).all()
+    assert {(n.due_from, n.due_by) for n in notices} == {(TODAY, TODAY)}
+    again = auth.post(f"/admin/event/invite/?ids={ids}", {"event": event.id},
+                      follow_redirects=True).get_data(as_text=True)
+    assert "这些客户都已邀请过" in again
+    assert "已邀请 0 位客户" not in again
+    assert db.session.scalar(select(func.count()).select_from(FollowUpCall)) == 2
+
+
+def test_reassigning_no_calls_says_none_were_selected(app, client, auth, freeze):
+    freeze(NOW)
+    agent = make_user("followup_agent", "a1")
+    made = make_call(agent=agent, status="made", reached="yes", called_at=NOW)
+    auth.login_as("supervisor")
+    for ids in ("", str(made.id)):
+        response = auth.post("/admin/follow_up_call/reassign/", {
+            "ids": ids, "agent": agent.id, "url": "/admin/follow_up_call/"},
+            follow_redirects=True)
+        html = response.get_data(as_text=True)
+        assert "没有选中待拨打的电话，未做任何分配" in html
+        assert "个电话已分配给" not in html
+    outside = auth.post("/admin/follow_up_call/reassign/", {"url": "https://example.com/"})
+    assert outside.headers["Location"] == "/admin/queue/"

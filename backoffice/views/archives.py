@@ -743,7 +743,7 @@ class VisitAdmin(FreshFilterOptions, SecureModelView):
         with db.session.no_autoflush:
             self._complete_visit(model)
             completed = inspect(model).attrs.completed_at.history
-            if is_created or (completed.added and not any(completed.deleted)):
+            if is_created or completed.added:  # completed, or its time corrected
                 followups.plan_first_call(model)  # completing a visit plans its first call
 
     def _complete_visit(self, model: Visit) -> None:

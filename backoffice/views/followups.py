@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, inspect, or_, select
 from sqlalchemy.orm import joinedload, selectinload, undefer
 from wtforms import BooleanField, SelectMultipleField, validators, widgets
 from wtforms.validators import ValidationError
@@ -22,6 +22,7 @@ from wtforms.validators import ValidationError
 from .. import clock, followups, rules, settings
 from ..auth import current_role
 from ..extensions import db
+from ..formatting import format_datetime, mask_mobile
 from ..models import (
     CALL_KINDS,
     CALL_RESULTS,
@@ -35,22 +36,23 @@ from ..models import (
     LetterTemplate,
     Substitution,
     User,
-    Vehicle,
 )
 from ..pdf import pdf_response, render_pdf
+from ..permissions import sees_contact_details
 from ..rules import check_labels
+from ..security import safe_next_url
 from .archives import (
     CHANNEL_LABELS,
+    VISIT_KIND_LABELS,
     CustomerAdmin,
-    customer_label,
+    customer_picker,
     customer_search,
     vehicle_label,
-    vehicle_search,
+    vehicle_picker,
 )
 from .base import FreshFilterOptions, SecureBaseView, SecureModelView, screen
 from .common import (
     OptionFilter,
-    SearchLoader,
     agent_options,
     badge,
     fresh_options,
@@ -120,6 +122,13 @@ def _customer_link(view, context, model, name):
     return row_link("customer.archive_view", model.customer.name, id=model.customer_id)
 
 
+def phone_link(number: str) -> str:
+    """A number to tap and call; masked, and no link, for roles that do not see it."""
+    if not sees_contact_details(current_role()):
+        return mask_mobile(number)
+    return Markup('<a href="tel:{0}">{0}</a>').format(number)
+
+
 def customers_rows(customer_id):
     """A list's search_clause: the rows of the customers the search finds (indexed)."""
     def search_clause(view, text: str):
@@ -162,6 +171,18 @@ CALL_AGENT_FILTER = OptionFilter(
 CALL_KIND_FILTER = filters.FilterEqual(
     FollowUpCall.kind, _l("Call type"), options=list(CALL_KIND_LABELS.items())
 )
+
+
+def _check_call_time(call: FollowUpCall) -> None:
+    """A call is recorded once made: not ahead of now, nor before the visit it follows."""
+    called_at = clock.aware(call.called_at)
+    if called_at > clock.now():
+        raise ValidationError(_("The call time cannot be in the future."))
+    visit_ended = call.visit and (call.visit.completed_at or call.visit.visited_at)
+    if visit_ended and called_at < clock.aware(visit_ended):
+        raise ValidationError(_("The call time cannot be before the visit it follows "
+                                "(%(moment)s).", moment=format_datetime(visit_ended)))
+
 
 RECORD_COLUMNS = (
     "called_at", "reached", "topics", "key_points", "requests", "satisfaction",
@@ -232,6 +253,7 @@ class FollowUpCallAdmin(FreshFilterOptions, SecureModelView):
         filters.DateBetweenFilter(FollowUpCall.called_on, _l("Called on")),
     )
     details_template = "followups/call_details.html"
+    edit_template = "followups/call_edit.html"
     # Creating is recording an incoming (or unplanned) call; editing a planned call
     # is recording it.
     form_columns = ("customer", "vehicle", "kind", "direction", *RECORD_COLUMNS)
@@ -254,10 +276,7 @@ class FollowUpCallAdmin(FreshFilterOptions, SecureModelView):
         "follow_up_item": {"rows": 2},
     }
     form_ajax_refs = {
-        "customer": SearchLoader("customer", Customer, customer_search, customer_label,
-                                 Customer.name),
-        "vehicle": SearchLoader("vehicle", Vehicle, vehicle_search, vehicle_label,
-                                Vehicle.plate_number),
+        "customer": customer_picker(), "vehicle": vehicle_picker(),
     }
 
     search_clause = customers_rows(FollowUpCall.customer_id)
@@ -269,6 +288,17 @@ class FollowUpCallAdmin(FreshFilterOptions, SecureModelView):
             return self.scaffold_form()
         finally:
             self.form_columns = columns
+
+    def render(self, template, **kwargs):
+        if template == self.edit_template:  # whom to call, and why, above the form
+            call = kwargs["model"]
+            numbers = (call.customer.mobile, call.customer.other_phone)
+            kwargs.update(
+                phones=[phone_link(n) for n in numbers if n], kinds=CALL_KIND_LABELS,
+                vehicle=vehicle_label(call.vehicle) if call.vehicle else "",
+                visit_kinds=VISIT_KIND_LABELS,
+            )
+        return super().render(template, **kwargs)
 
     def on_form_prefill(self, form, id) -> None:
         call = db.session.get(FollowUpCall, id)
@@ -294,20 +324,25 @@ class FollowUpCallAdmin(FreshFilterOptions, SecureModelView):
                 _("Record how the call went (its result), or close it with a reason.")
             )
         call.called_at = call.called_at or clock.now()
+        _check_call_time(call)
         if is_created and call.vehicle is None and len(call.customer.vehicles) == 1:
             call.vehicle = call.customer.vehicles[0]
         if current_role() == "followup_agent":
             call.agent = current_user._get_current_object()  # who made it
-        if not was_made:
+        if was_made:  # a correction: what the call planned follows its time
+            called_at = inspect(call).attrs.called_at.history
+            records = followups.replan_after(call) if called_at.has_changes() else []
+            records += followups.open_items(call)
+        else:
             call.status = "made"
-            created = followups.after_call(call)
-            for record in created:
-                if isinstance(record, FollowUpCall) and record.kind == "second":
-                    flash(_("The second call is planned for %(start)s to %(end)s.",
-                            start=record.due_from, end=record.due_by), "info")
-                elif isinstance(record, Complaint):
-                    flash(_("Opened: %(kind)s “%(summary)s”.", kind=ITEM_KIND_LABELS[record.kind],
-                            summary=record.summary), "info")
+            records = followups.after_call(call)
+        for record in records:
+            if isinstance(record, FollowUpCall) and record.kind == "second":
+                flash(_("The second call is planned for %(start)s to %(end)s.",
+                        start=record.due_from, end=record.due_by), "info")
+            elif isinstance(record, Complaint):
+                flash(_("Opened: %(kind)s “%(summary)s”.", kind=ITEM_KIND_LABELS[record.kind],
+                        summary=record.summary), "info")
 
     def get_save_return_url(self, model, is_created=False):
         return request.args.get("url") or self.get_url(".details_view", id=model.id)
@@ -342,6 +377,10 @@ class FollowUpCallAdmin(FreshFilterOptions, SecureModelView):
         calls = db.session.scalars(
             select(FollowUpCall).where(FollowUpCall.id.in_(ids), FollowUpCall.status == "planned")
         ).all()
+        back = safe_next_url(request.values.get("url"), url_for("queue.index"))
+        if not calls:
+            flash(_("No planned calls were selected: nothing was reassigned."), "warning")
+            return redirect(back)
         agents = users_with_role("followup_agent").all()
         if request.method == "POST":
             agent = db.session.get(User, request.form.get("agent", type=int) or 0)
@@ -354,7 +393,7 @@ class FollowUpCallAdmin(FreshFilterOptions, SecureModelView):
                 flash(ngettext("%(num)d call now goes to %(agent)s.",
                                "%(num)d calls now go to %(agent)s.", len(calls),
                                agent=agent.display_name), "success")
-                return redirect(request.values.get("url") or url_for("queue.index"))
+                return redirect(back)
         return self.render("followups/reassign.html", calls=calls, agents=agents,
                            kinds=CALL_KIND_LABELS)
 
@@ -480,6 +519,20 @@ class SubstitutionAdmin(SecureModelView):
             raise ValidationError(_("The substitute must be another agent."))
         if model.ends_on < model.starts_on:
             raise ValidationError(_("The last day cannot be before the first."))
+        absent, substitute = model.absent_agent.id, model.substitute.id
+        with db.session.no_autoflush:  # a new one is not among those it is checked against
+            clash = db.session.scalars(select(Substitution).where(
+                Substitution.id != (model.id or 0),
+                Substitution.starts_on <= model.ends_on, Substitution.ends_on >= model.starts_on,
+                # Away twice at once, a substitute who is away, an absent agent standing in.
+                or_(Substitution.absent_agent_id.in_((absent, substitute)),
+                    Substitution.substitute_id == absent),
+            ).limit(1)).first()
+        if clash:
+            raise ValidationError(_(
+                "It overlaps the substitution %(existing)s from %(start)s to %(end)s.",
+                existing=clash, start=clash.starts_on, end=clash.ends_on,
+            ))
 
 
 # -- complaints and requests ------------------------------------------------------------------
@@ -495,6 +548,23 @@ def _stage_clause(stage: str):
         "received": and_(open_, Complaint.tracked_at.is_(None), Complaint.resolved_at.is_(None),
                          Complaint.analysed_at.is_(None)),
     }[stage]
+
+
+# What an item goes through, in order (DOMAIN.md "Complaints"): a complaint is analysed,
+# resolved, tracked, then closed with the feedback and the customer's satisfaction; a
+# request is closed once solved and the customer answered.
+ITEM_STEPS = {
+    "complaint": ("cause", "resolution", "tracking", "feedback", "satisfaction"),
+    "request": ("resolution", "answered"),
+}
+
+
+def _skipped_steps(form, kind: str, closing: bool) -> list[str]:
+    """The steps left empty before the last one filled in (all of them, to close)."""
+    steps = ITEM_STEPS[kind]
+    filled = [step for step in steps if form[step].data]
+    reached = len(steps) if closing else (steps.index(filled[-1]) + 1 if filled else 0)
+    return [step for step in steps[:reached] if not form[step].data]
 
 
 def _item_flags(view, context, model, name):
@@ -590,7 +660,8 @@ class ComplaintAdmin(FreshFilterOptions, SecureModelView):
         "summary": {"validators": [validators.InputRequired(), validators.Length(max=200)]},
         "owner": {"query_factory": lambda: db.session.query(User).filter(
             User.role.in_(("followup_agent", "supervisor")), User.active)},
-        "due_on": {"description": _l("Set from the risk level when left empty.")},
+        "due_on": {"description": _l("Set from the risk level when left empty, and follows "
+                                     "it while not changed by hand.")},
     }
     # Ticked, they stamp answered_at and closed_at (see on_model_change).
     form_extra_fields = {
@@ -617,24 +688,35 @@ class ComplaintAdmin(FreshFilterOptions, SecureModelView):
         if is_created:
             model.opened_on = clock.today()
             model.owner = model.owner or current_user._get_current_object()
-        if model.due_on is None:
-            model.due_on = (
-                rules.complaint_due(model.opened_on, model.severity, settings.current())
-                if model.kind == "complaint"
-                else rules.escalation_due(model.opened_on, settings.current())
-            )
+        self._set_deadline(model)
+        skipped = _skipped_steps(form, model.kind, closing=form.close.data)
+        if skipped:
+            missing = "、".join(str(self.column_labels[step]) for step in skipped)
+            raise ValidationError(_("Each stage in turn: first fill in %(missing)s.",
+                                    missing=missing))
         if form.answered.data and model.answered_at is None:
             model.answered_at = now
         if form.close.data and model.closed_at is None:
-            missing = (
-                model.kind == "complaint" and not (model.feedback and model.satisfaction)
-            ) or (model.kind == "request" and not (model.resolution and model.answered_at))
-            if missing:
-                raise ValidationError(
-                    _("A complaint closes with the feedback and the customer's satisfaction; "
-                      "a request with its solution, once the customer is answered.")
-                )
             model.closed_at = now
+
+    @staticmethod
+    def _set_deadline(item: Complaint) -> None:
+        """The automatic deadline when none is given, and again when the risk level (or
+        the type) changes while the deadline was the automatic one."""
+        def before(name: str):
+            history = inspect(item).attrs[name].history
+            return history.deleted[0] if history.deleted else getattr(item, name)
+
+        automatic = item.due_on is None or (
+            not inspect(item).attrs.due_on.history.has_changes()
+            and item.due_on == followups.item_due(before("kind"), item.opened_on,
+                                                  before("severity"))
+        )
+        if automatic:
+            item.due_on = followups.item_due(item.kind, item.opened_on, item.severity)
+        elif item.due_on < item.opened_on:
+            raise ValidationError(_("The deadline cannot be before the day it was opened "
+                                    "(%(day)s).", day=item.opened_on))
 
 
 # -- letters ----------------------------------------------------------------------------------
@@ -853,6 +935,10 @@ class EventAdmin(SecureModelView):
                 select(Invitation.customer_id).where(Invitation.event_id == event.id)
             ))
             new = [c for c in customers if c.id not in invited]
+            if not new:
+                flash(_("All these customers were invited already.") if customers
+                      else _("No customers are selected."), "warning")
+                return redirect(self.get_url(".details_view", id=event.id))
             for customer in new:
                 invitation = Invitation(event=event, customer=customer)
                 db.session.add(invitation)
@@ -861,6 +947,11 @@ class EventAdmin(SecureModelView):
             flash(ngettext("%(num)d customer invited; the notice call is planned.",
                            "%(num)d customers invited; their notice calls are planned.",
                            len(new)), "success")
+            notice_due = rules.event_notice_due(event.event_on, settings.current())
+            if notice_due < today:
+                flash(_("Too late to tell them %(days)d days before the event (by %(day)s): "
+                        "the notice calls are due today, to be made as soon as possible.",
+                        days=(event.event_on - notice_due).days, day=notice_due), "warning")
             return redirect(self.get_url(".details_view", id=event.id))
         return self.render("followups/invite.html", customers=customers, events=events)
 
