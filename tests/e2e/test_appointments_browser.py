@@ -7,7 +7,8 @@ from sqlalchemy import select
 from backoffice.extensions import db
 from backoffice.models import Appointment, Reception
 
-from ..factories import PASSWORD, make_customer, make_user, make_vehicle
+from ..factories import make_customer, make_user, make_vehicle
+from .browsing import sign_in
 from .test_checklists_browser import no_sideways_scrolling
 
 MORNING = datetime(2026, 11, 27, 8, 40)
@@ -19,11 +20,7 @@ def test_book_from_the_schedule_then_arrive_into_a_filled_in_reception(page, fre
     advisor = make_user("service_advisor", "advisor", display_name="陈刚")
     make_vehicle(owner=make_customer(name="王先生"), plate_number="粤B97531")
 
-    page.goto("/login")
-    page.fill("input[name=username]", "advisor")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/admin/")
+    sign_in(page, "advisor")
     page.goto("/admin/appointment_schedule/")
     assert "2026-11-27 星期五" in page.inner_text("#schedule-day")
     page.click(f'td[data-advisor="{advisor.id}"][data-slot="09:00"] a.book-slot')

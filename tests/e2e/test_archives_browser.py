@@ -1,15 +1,8 @@
 """In a real browser: an agent files a customer and a vehicle, finds them, prints the archive."""
 
 
-from ..factories import PASSWORD, make_user, pdf_text
-
-
-def sign_in(page, username: str) -> None:
-    page.goto("/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/admin/")
+from ..factories import make_user, pdf_text
+from .browsing import sign_in
 
 
 def save(page) -> None:

@@ -4,13 +4,13 @@ and both PDFs; the signature pad when the tablet is turned round."""
 import pytest
 
 from ..factories import (
-    PASSWORD,
     make_customer,
     make_reception,
     make_user,
     make_vehicle,
     pdf_text,
 )
+from .browsing import sign_in
 
 
 @pytest.fixture
@@ -53,11 +53,7 @@ def test_reception_signature_handover_and_both_pdfs(tablet):
     make_user("service_advisor", "advisor", display_name="陈刚")
     make_vehicle(owner=make_customer(name="王先生"), plate_number="粤B97531", current_mileage=8000)
 
-    page.goto("/login")
-    page.fill("input[name=username]", "advisor")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/admin/")
+    sign_in(page, "advisor")
 
     page.goto("/admin/reception/new/")
     page.fill("#find-car", "7531")
@@ -143,11 +139,7 @@ def test_the_signature_pad_follows_the_tablet_turned_round(tablet):
     page = tablet
     make_user("service_advisor", "advisor")
     reception = make_reception()
-    page.goto("/login")
-    page.fill("input[name=username]", "advisor")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/admin/")
+    sign_in(page, "advisor")
     page.goto(f"/admin/reception/checklist/?id={reception.id}#sign")
     canvas = page.locator("#signature-pad")
     canvas.scroll_into_view_if_needed()

@@ -3,7 +3,8 @@ from datetime import timedelta
 
 from backoffice import clock
 
-from ..factories import PASSWORD, make_call, make_customer, make_user, make_vehicle
+from ..factories import make_call, make_customer, make_user, make_vehicle
+from .browsing import sign_in
 
 
 def test_agent_records_a_due_call_and_the_second_call_is_planned(page):
@@ -14,11 +15,7 @@ def test_agent_records_a_due_call_and_the_second_call_is_planned(page):
     make_call(customer=customer, vehicle=customer.vehicles[0], agent=agent,
               due_from=today - timedelta(days=1), due_by=today + timedelta(days=3))
 
-    page.goto("/login")
-    page.fill("input[name=username]", "agent")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/admin/")
+    sign_in(page, "agent")
 
     # The home page lists the call due today; one click opens its record form.
     page.click("section[data-area=followups] a:has-text('回访客户')")

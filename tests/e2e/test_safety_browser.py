@@ -9,8 +9,8 @@ from backoffice import files
 from backoffice.extensions import db
 from backoffice.models import Hazard, InspectionAnswer, SafetyInspection, StoredFile
 
-from ..factories import PASSWORD, make_inspection, make_template, make_user, noise_picture
-from .test_archives_browser import sign_in
+from ..factories import make_inspection, make_template, make_user, noise_picture
+from .browsing import sign_in
 from .test_checklists_browser import no_sideways_scrolling, tap
 
 
@@ -19,11 +19,7 @@ def test_a_failed_item_raises_a_hazard_rectified_and_verified_on_a_phone(page):
     make_user("safety_officer", "officer", display_name="孙安")
     template = make_template("daily", areas=("workshop",))
 
-    page.goto("/login")
-    page.fill("input[name=username]", "officer")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/admin/")
+    sign_in(page, "officer")
     # Never inspected: due today, one tap from the home page.
     page.click(f"text=车间：{template.name} · 今天到期")
     page.wait_for_url("**/admin/safety_inspection/new/**")

@@ -5,22 +5,19 @@ from sqlalchemy import select
 from backoffice.extensions import db
 from backoffice.models import Customer
 
-from ..factories import PASSWORD, make_customer, make_user
+from ..factories import make_customer, make_user
+from .browsing import sign_in
 
 
-def sign_in(page, role="admin"):
-    make_user(role)
-    page.goto("/login")
-    page.fill("input[name=username]", role)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/admin/")
+def admin_signed_in(page):
+    make_user("admin")
+    sign_in(page, "admin")
 
 
 def test_script_injected_into_a_page_does_not_run(page):
     """Were some markup to slip through escaping, its inline script would not run."""
     page.expects_csp_violations = True
-    sign_in(page)
+    admin_signed_in(page)
     header = page.goto("/admin/customer/").headers["content-security-policy"]
     assert "'unsafe-inline'" not in header.split("script-src")[1].split(";")[0]
     page.evaluate("""() => {
@@ -49,7 +46,7 @@ def live(name: str) -> bool:
 def test_delete_asks_first_and_bulk_actions_work(page):
     for name in ("保留客户", "删除客户", "批量客户"):
         make_customer(name=name)
-    sign_in(page)
+    admin_signed_in(page)
     page.goto("/admin/customer/?search=删除客户")
     page.once("dialog", lambda dialog: dialog.dismiss())
     page.click("td.list-buttons-column button[title]")
@@ -71,7 +68,7 @@ def test_delete_asks_first_and_bulk_actions_work(page):
 
 
 def test_filters_and_inline_rows_work(page):
-    sign_in(page)
+    admin_signed_in(page)
     page.goto("/admin/customer/")
     page.click("text=添加筛选")
     page.click(".field-filters a.filter >> nth=0")

@@ -8,8 +8,8 @@ from backoffice import clock, rules
 from backoffice.extensions import db
 from backoffice.models import TrainingSession
 
-from ..factories import PASSWORD, make_certificate, make_employee, make_session, make_user
-from .test_archives_browser import sign_in
+from ..factories import make_certificate, make_employee, make_session, make_user
+from .browsing import sign_in
 
 
 def test_trainer_enters_a_class_and_sees_a_certificate_due_in_30_days(page):
@@ -23,11 +23,7 @@ def test_trainer_enters_a_class_and_sees_a_certificate_due_in_30_days(page):
     make_certificate(electrician, issued_on=rules.add_months(today + timedelta(days=30), -36))
     session = make_session(title="新能源汽车高压安全培训", kind="technical")
 
-    page.goto("/login")
-    page.fill("input[name=username]", "trainer")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/admin/")
+    sign_in(page, "trainer")
 
     # The home page reminds of the review due in 30 days; one click lists the certificate.
     panel = page.locator("section[data-area=training]")
