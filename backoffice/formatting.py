@@ -21,10 +21,16 @@ def format_date(value: date | None) -> str:
     return value.strftime("%Y-%m-%d") if value else ""
 
 
+def colon(label) -> str:
+    """A label and the colon of the page's language: 期间：, Period: ."""
+    return f"{label}{'：' if str(get_locale()).startswith('zh') else ': '}"
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["colon"] = colon
 
     @app.context_processor
     def _template_globals():

@@ -74,8 +74,8 @@ def test_second_customer_with_the_same_mobile_is_refused_with_a_link(client, aut
     first = make_customer(name="李四", mobile="13912345678")
     response = auth.post("/admin/customer/new/", customer_form(mobile="139 1234 5678"))
     html = response.get_data(as_text=True)
-    assert "已有使用此手机号的客户" in html
-    assert f'href="/admin/customer/archive/?id={first.id}"' in html
+    # (no space after the Chinese colon)
+    assert f'已有使用此手机号的客户：<a href="/admin/customer/archive/?id={first.id}"' in html
     assert db.session.scalar(select(func.count()).select_from(Customer)) == 1
 
 

@@ -348,7 +348,7 @@ def test_an_unanswered_request_is_escalated_after_2_days(app, client, auth, agen
     for day, escalated in ((29, False), (30, True)):  # due on 11-29; past it on 11-30
         freeze(datetime(2026, 11, day, 9))
         home = supervisor.client.get("/admin/").get_data(as_text=True)
-        assert ("上报给您的待答复事项" in home) == escalated, day
+        assert ("已上报主管的待答复事项" in home) == escalated, day
         page = client.get(f"/admin/complaint/details/?id={item.id}").get_data(as_text=True)
         assert ("已上报业务主管" in page) == escalated
 

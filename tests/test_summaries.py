@@ -340,6 +340,11 @@ def test_yearly_summary_covers_the_calendar_year(client, auth, supervisor):
     summary = only_summary()
     assert (summary.starts_on, summary.ends_on) == (date(2026, 1, 1), date(2026, 12, 31))
     assert str(summary) == "2026"
+    # The label's colon is the language's: 期间：, Period: .
+    page = f"/admin/summary/details/?id={summary.id}"
+    assert "期间：2026-01-01" in client.get(page).get_data(as_text=True)
+    client.get("/lang/en")
+    assert "Period: 2026-01-01" in client.get(page).get_data(as_text=True)
 
 
 def test_a_second_summary_of_the_same_period_is_refused(client, auth, supervisor):

@@ -271,8 +271,10 @@ def existing_record(model, column, value, editing: int | None):
 
 
 def duplicate_error(message: str, url: str, label: str) -> Markup:
-    """A form error that links to the record holding the value already."""
-    return Markup('{} <a href="{}">{}</a>').format(message, url, label)
+    """A form error that links to the record holding the value already (after the
+    message's colon: a space in English, none after Chinese "：")."""
+    space = "" if str(message).endswith("：") else " "
+    return Markup('{}{}<a href="{}">{}</a>').format(message, space, url, label)
 
 
 # language -> {id of a lazy label: (the label, its text)}; the label is kept, so that

@@ -1020,7 +1020,7 @@ def followup_work(user) -> list[DueItem]:
             followups.escalated_clause(today)))
         complaints = screen(ComplaintAdmin)
         if escalated:
-            items.append(DueItem(_("Requests reported to you"), escalated,
+            items.append(DueItem(_("Requests escalated to the supervisor"), escalated,
                                  complaints.list_url((ESCALATED_FILTER, "yes")), "danger"))
         late = db.session.scalar(select(func.count()).select_from(FollowUpCall).where(
             followups.call_state_clause("late", today)))
