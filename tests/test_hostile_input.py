@@ -353,6 +353,10 @@ def test_forms_read_text_and_numbers_as_meant(client, auth):
     html = auth.post("/admin/vehicle/new/", vehicle_form(
         owner, current_mileage="99999999999")).get_data(as_text=True)
     assert "数值过大" in html
+    for day in ("1800-01-01", "9999-12-31"):  # a year typed wrong
+        html = auth.post("/admin/vehicle/new/", vehicle_form(
+            owner, purchase_date=day)).get_data(as_text=True)
+        assert f"请检查年份：{day[:4]}。" in html
     assert rows(Vehicle) == 0
     # WTForms' "at least" in Chinese that means it (its catalogue says "greater than"),
     # and a number that is none said once, not also "at least 0".

@@ -1,7 +1,7 @@
 """Building blocks the screens share: record pickers, list filters, form validators,
 labels and badges."""
 import unicodedata
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -50,8 +50,9 @@ class Form(BaseForm):
     in the user's language (Flask-Admin's BaseForm), reading input as a person means it.
     Text loses its surrounding spaces, so a required field of spaces only is empty (WTForms'
     InputRequired takes "   "); a whole number bigger than a column holds is refused (it
-    reached PostgreSQL before); a value that could not be read ("abc" for a number) says
-    so alone, not also "must be at least 0" (its validators ran on nothing)."""
+    reached PostgreSQL before); a date outside 1901-2099 is taken for a typing slip; a
+    value that could not be read ("abc" for a number) says so alone, not also "must be
+    at least 0" (its validators ran on nothing)."""
 
     def validate(self, extra_validators=None):
         for field in self:
@@ -67,6 +68,8 @@ class Form(BaseForm):
                 field.errors = [_("This field is required.")]
             elif type(field.data) is int and abs(field.data) > INTEGER_MAX:
                 field.errors = [_("The number is too large.")]
+            elif isinstance(field.data, date) and not 1900 < field.data.year < 2100:
+                field.errors = [_("Check the year: %(year)d.", year=field.data.year)]
             else:
                 continue
             valid = False
