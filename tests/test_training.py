@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import event, func, select
 
-from backoffice import rules, training
+from backoffice import clock, rules, training
 from backoffice.extensions import db
 from backoffice.models import Attendance, Certificate, Employee, Setting, TrainingSession
 
@@ -558,6 +558,22 @@ def test_one_wrong_score_saves_nothing(client, auth, trainer):
         assert "is-invalid" in html
         assert f'value="{wrong}"' in html  # what was typed stays on the screen
     assert {x.score for x in reload(TrainingSession, session.id).attendances} == {None}
+
+
+def test_no_results_before_the_session_is_held(client, auth, trainer):
+    session = make_session(attendees=[make_employee()],
+                           held_on=clock.today() + timedelta(days=30))
+    (a,) = session.attendances
+    response = auth.post(f"/admin/training_session/scores/?id={session.id}",
+                         scores_form(session, **{f"score-{a.id}": "90"}))
+    html = response.get_data(as_text=True)
+    assert "结果从当天起登记" in html
+    assert 'value="90"' in html  # kept on the screen
+    assert reload(TrainingSession, session.id).attendances[0].score is None
+    # Attendance may be planned ahead: hours alone are saved.
+    response = auth.post(f"/admin/training_session/scores/?id={session.id}",
+                         scores_form(session))
+    assert response.status_code == 302
 
 
 def test_a_stale_scores_screen_saves_nothing(client, auth, trainer):

@@ -28,7 +28,7 @@ from wtforms.validators import ValidationError
 from .. import clock, files, settings, training, xlsx
 from ..auth import current_role
 from ..extensions import db
-from ..formatting import content_disposition, escape_formula
+from ..formatting import content_disposition, escape_formula, format_date
 from ..models import (
     CERTIFICATE_KINDS,
     TRADES,
@@ -636,6 +636,11 @@ class TrainingSessionAdmin(FreshFilterOptions, SecureModelView):
                     errors[key] = str(error)
             stated = {"1": True, "0": False}.get(form.get(f"passed-{attendance.id}", ""))
             row["passed"] = training.passed_for(row.get("score"), session.pass_mark, stated)
+            if session.held_on > clock.today() and (row.get("score") is not None
+                                                    or row["passed"] is not None):
+                errors[f"score-{attendance.id}"] = _(
+                    "The session is on %(day)s: results are recorded from that day on.",
+                    day=format_date(session.held_on))
             changes.append((attendance, row))
         if stale:
             flash(str(STALE_MESSAGE), "error")
