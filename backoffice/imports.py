@@ -162,7 +162,12 @@ def _date(raw) -> str | None:
             return datetime.strptime(text, fmt).date().isoformat()
         except ValueError:
             continue
+    if _DATE_SHAPE.fullmatch(text):  # written right, but no such day (2023-02-30)
+        raise ValueError(_("There is no such day: %(text)s.", text=text))
     raise ValueError(_("Write dates as 2026-11-27."))
+
+
+_DATE_SHAPE = re.compile(r"\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?")
 
 
 def _int(raw) -> int | None:

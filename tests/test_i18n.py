@@ -1,4 +1,5 @@
 """Chinese first: every string we show has a translation, and the catalogs are compiled."""
+import re
 from pathlib import Path
 
 import flask_admin
@@ -104,3 +105,20 @@ def test_no_record_picker_says_please_select_model(client, auth):
                 as_text=True)
             assert "data-placeholder" in html, endpoint
             assert "请选择模型" not in html, endpoint
+
+
+def test_translations_keep_their_placeholders_and_nothing_else_of_the_file():
+    """A hand-edited entry can swallow its neighbour (第 1 次"msgstr "第 1 次) or drop a
+    %(name)s: each translation has the placeholders of its English, once each."""
+    placeholder = re.compile(r"%\((\w+)\)[sd]")
+    for domain in ("messages", "admin", "wtforms"):
+        with open(CATALOGS / f"{domain}.po", "rb") as fh:
+            catalog = read_po(fh)
+        for message in catalog:
+            ids = [message.id] if isinstance(message.id, str) else list(message.id)
+            strings = ([message.string] if isinstance(message.string, str)
+                       else list(message.string))
+            for string in filter(None, strings):
+                assert "msgstr" not in string, (domain, ids[0])
+                assert sorted(placeholder.findall(string)) == sorted(
+                    set(placeholder.findall(ids[-1]))), (domain, ids[0], string)
