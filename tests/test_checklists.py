@@ -355,6 +355,9 @@ def test_an_amendment_needs_a_reason(client, auth, advisor):
         ("described_faults", "长" * 4001, ""),
         ("valuables", "长" * 2001, ""),
         ("reason", "长" * 201, ""),  # refused, not cut to fit
+        ("described_faults", "  \u3000 ", "此项必须填写"),  # spaces are no answer
+        ("parts_expected_on", "", "此项必须填写"),  # (the step's field may be left empty)
+        ("reason", "   ", "此项必须填写"),
     ],
 )
 def test_an_amendment_is_checked_as_its_step_is(client, auth, advisor, field, value, message):

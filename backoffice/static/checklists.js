@@ -114,6 +114,10 @@
     function show() {
       form.querySelectorAll(".amend-value").forEach(function (box) {
         box.hidden = box.getAttribute("data-field") !== choice.value;
+        // A hidden field is neither sent nor checked by the browser (they are required).
+        box.querySelectorAll("input, select, textarea").forEach(function (input) {
+          input.disabled = box.hidden;
+        });
       });
     }
     choice.addEventListener("change", show);

@@ -602,8 +602,15 @@ class ReceptionAdmin(ChecklistScreen):
         if not reception.is_signed or field not in AMENDABLE:
             abort(400)
         form = AmendmentForm(request.form, prefix="amend")
-        valid = all([form[field].validate(form, [InputRequired()]), form.reason.validate(form)])
-        value = form[field].data
+        form.validate()  # (the whole form, for its checks of every value: common.Form)
+        chosen = form[field]
+        for other in form:
+            if other is not chosen and other is not form.reason:
+                other.errors = []  # the fields not chosen are not sent
+        if not chosen.errors and chosen.data in (None, ""):
+            chosen.errors = [_("This field is required.")]
+        valid = not (chosen.errors or form.reason.errors)
+        value = chosen.data
         if valid and field == "mileage":
             last = previous_mileage(reception.visit)
             if last is not None and value < last and not reception.visit.mileage_correction_reason:
@@ -615,12 +622,10 @@ class ReceptionAdmin(ChecklistScreen):
             return self._render_checklist(reception, amend_form=form)
         if field == "promised_at":
             value = clock.aware(value)
-        elif isinstance(value, str):
-            value = value.strip()
         old = getattr(reception, field)
         db.session.add(Amendment(
             reception=reception, field=field, old_value=None if old is None else str(old),
-            new_value=str(value), reason=form.reason.data.strip(),
+            new_value=str(value), reason=form.reason.data,
             made_by=current_user._get_current_object(),
         ))
         db.session.commit()

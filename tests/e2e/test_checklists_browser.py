@@ -162,3 +162,26 @@ def test_the_signature_pad_follows_the_tablet_turned_round(tablet):
     page.click("#signature-submit")
     page.wait_for_load_state("networkidle")
     assert "已签字" in page.inner_text("body"), page.inner_text("body")[:3000]
+
+
+def test_a_signed_reception_is_corrected_by_an_amendment(tablet):
+    """The amendment form shows the chosen field's input only, and sends with it: the
+    other fields (required in their steps) neither hold the browser back nor go along."""
+    from backoffice.extensions import db
+    from backoffice.models import Amendment
+
+    page = tablet
+    make_user("service_advisor", "advisor")
+    reception = make_reception(vehicle=make_vehicle(current_mileage=10000), signed=True)
+    sign_in(page, "advisor")
+    page.goto(f"/admin/reception/checklist/?id={reception.id}#amendments")
+    page.select_option("#amend-field", "mileage")
+    page.fill("#amend-mileage", "12100")
+    page.fill("#amend-reason", "录入笔误")
+    page.click("#amend-form button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert "更正已记录" in page.inner_text("body")
+    db.session.rollback()  # (what the server saved, not this session's snapshot)
+    amendment = db.session.scalar(db.select(Amendment))
+    assert (amendment.field, amendment.new_value, amendment.reason) == (
+        "mileage", "12100", "录入笔误")
