@@ -113,6 +113,9 @@ def restore(appointment: Appointment) -> None:
     and its car pass the booking's checks, else BookingRefused and nothing changes. Its
     time may be over: the record comes back as it was."""
     if appointment.status in HOLDING_STATUSES:
+        if appointment.advisor is None or not appointment.advisor.is_active:
+            raise BookingRefused(_("Its service advisor's account is deactivated: book the "
+                                   "car again with another advisor."))
         ensure_room(appointment, appointment.advisor,
                     appointment.starts_at.astimezone(clock.local_tz()), appointment.ends_at)
     appointment.restore()

@@ -321,6 +321,17 @@ def test_restoring_a_deleted_appointment_is_checked_like_booking(client, auth, a
     assert live(deleted) == [True]
 
 
+def test_an_appointment_of_an_advisor_gone_since_is_not_restored(client, auth, advisor):
+    auth.logout()
+    auth.login_as("admin")
+    deleted = make_appointment(advisor=advisor, starts_at=at(LATER, "09:00"))
+    auth.post("/admin/appointment/delete/", {"id": deleted.id})
+    advisor.active = False
+    db.session.commit()
+    assert "服务顾问账号已停用" in restore(auth, deleted)
+    assert live(deleted) == [False]
+
+
 def test_a_cancelled_appointment_comes_back_from_the_trash_whatever_took_its_slot(
         auth, advisor):
     """An appointment that holds no place (cancelled) is restored as it was."""

@@ -716,6 +716,19 @@ def test_a_complaint_goes_through_each_stage_before_closing(client, auth, agent)
     assert (item.closed_at, item.resolution, item.cause) == (None, None, None)
 
 
+def test_an_item_closed_before_the_stages_were_checked_stays_editable(client, auth, agent):
+    """Closed with feedback only (as once allowed): a new owner or summary is saved."""
+    item = make_complaint(owner=agent, feedback="已告知", satisfaction="satisfied",
+                          closed_at=NOW, due_on=date(2026, 11, 30))
+    form = {"kind": "complaint", "customer": str(item.customer_id), "summary": "空调有异味",
+            "severity": "medium", "due_on": "2026-11-30", "feedback": "已告知",
+            "satisfaction": "satisfied", "close": "y", "version": str(item.version)}
+    response = auth.post(f"/admin/complaint/edit/?id={item.id}", form)
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Complaint, item.id).summary == "空调有异味"
+
+
 def test_a_deadline_before_the_complaint_was_opened_is_refused(client, auth, agent):
     customer = make_customer()
     response = auth.post("/admin/complaint/new/", {

@@ -689,7 +689,12 @@ class ComplaintAdmin(FreshFilterOptions, SecureModelView):
             model.opened_on = clock.today()
             model.owner = model.owner or current_user._get_current_object()
         self._set_deadline(model)
-        skipped = _skipped_steps(form, model.kind, closing=form.close.data)
+        # Checked when closing now, or when this save fills in a stage: an item closed or
+        # filled in before the stages were checked stays editable otherwise.
+        closing = form.close.data and model.closed_at is None
+        state = inspect(model)
+        touched = any(state.attrs[step].history.has_changes() for step in ITEM_STEPS[model.kind])
+        skipped = _skipped_steps(form, model.kind, closing) if closing or touched else []
         if skipped:
             missing = "、".join(str(self.column_labels[step]) for step in skipped)
             raise ValidationError(_("Each stage in turn: first fill in %(missing)s.",
