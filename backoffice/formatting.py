@@ -26,6 +26,11 @@ def colon(label) -> str:
     return f"{label}{'：' if str(get_locale()).startswith('zh') else ': '}"
 
 
+def listing(items) -> str:
+    """Items one after another as the page's language lists them: 甲、乙, A, B."""
+    return ("、" if str(get_locale()).startswith("zh") else ", ").join(map(str, items))
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["datetime"] = format_datetime

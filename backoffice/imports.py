@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from . import rules
 from .extensions import db
+from .formatting import listing
 from .models import Customer, Vehicle
 
 # (field, label, kind): the spreadsheet's columns, matched by English or Chinese header.
@@ -202,7 +203,7 @@ def _choice(raw, options: dict) -> str | None:
         if _normal_header(text) in {key, *_label_variants(label)}:
             return key
     raise ValueError(
-        _("Use one of: %(options)s.", options="、".join(str(label) for label in options.values()))
+        _("Use one of: %(options)s.", options=listing(str(label) for label in options.values()))
     )
 
 

@@ -122,3 +122,19 @@ def test_translations_keep_their_placeholders_and_nothing_else_of_the_file():
                 assert "msgstr" not in string, (domain, ids[0])
                 assert sorted(placeholder.findall(string)) == sorted(
                     set(placeholder.findall(ids[-1]))), (domain, ids[0], string)
+
+
+def test_words_are_listed_and_labelled_as_the_language_does(app):
+    import flask_babel
+    from flask import session
+
+    from backoffice.formatting import colon, listing
+
+    with app.test_request_context():
+        assert listing(["原因分析", "解决办法"]) == "原因分析、解决办法"
+        assert colon("期间") == "期间："
+    with app.test_request_context():
+        session["lang"] = "en"
+        flask_babel.refresh()  # (the app context of the test keeps the locale it found)
+        assert listing(["Cause", "Solution"]) == "Cause, Solution"
+        assert colon("Period") == "Period: "

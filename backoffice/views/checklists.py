@@ -31,7 +31,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from .. import clock, files, followups, parts, rules, settings
 from ..auth import current_role
 from ..extensions import db
-from ..formatting import format_date, format_datetime
+from ..formatting import format_date, format_datetime, listing
 from ..models import (
     BELONGINGS,
     DAMAGE_AREAS,
@@ -572,7 +572,7 @@ class ReceptionAdmin(ChecklistScreen):
         missing = [str(STEP_LABELS[s]) for s in RECEPTION_STEPS if s not in reception.steps_done]
         if missing:
             flash(_("It cannot be signed yet; these steps are missing: %(steps)s.",
-                    steps="、".join(missing)), "error")
+                    steps=listing(missing)), "error")
             return back
         name = (request.form.get("signed_by_name") or "").strip()[:100]
         try:
@@ -1110,12 +1110,12 @@ class HandoverAdmin(ChecklistScreen):
                    if s not in handover.steps_done]
         if missing:
             flash(_("It cannot be signed yet; these steps are missing: %(steps)s.",
-                    steps="、".join(missing)), "error")
+                    steps=listing(missing)), "error")
             return back
         pending = _pending_extra_work(handover.reception)
         if pending:
             flash(_("It cannot be signed yet: the customer has still to agree to or decline "
-                    "this extra work: %(items)s.", items="、".join(w.item for w in pending)),
+                    "this extra work: %(items)s.", items=listing(w.item for w in pending)),
                   "error")
             return back
         try:

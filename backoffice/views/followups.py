@@ -22,7 +22,7 @@ from wtforms.validators import ValidationError
 from .. import clock, followups, rules, settings
 from ..auth import current_role
 from ..extensions import db
-from ..formatting import format_datetime, mask_mobile
+from ..formatting import format_datetime, listing, mask_mobile
 from ..models import (
     CALL_KINDS,
     CALL_RESULTS,
@@ -157,7 +157,7 @@ def _call_state_text(view, context, model, name):
 
 
 def _topics_formatter(view, context, model, name):
-    return "、".join(label(TOPIC_LABELS.get(t, t)) for t in model.topics or [])
+    return listing(label(TOPIC_LABELS.get(t, t)) for t in model.topics or [])
 
 
 CALL_STATE_FILTER = OptionFilter(
@@ -696,7 +696,7 @@ class ComplaintAdmin(FreshFilterOptions, SecureModelView):
         touched = any(state.attrs[step].history.has_changes() for step in ITEM_STEPS[model.kind])
         skipped = _skipped_steps(form, model.kind, closing) if closing or touched else []
         if skipped:
-            missing = "、".join(str(self.column_labels[step]) for step in skipped)
+            missing = listing(str(self.column_labels[step]) for step in skipped)
             raise ValidationError(_("Each stage in turn: first fill in %(missing)s.",
                                     missing=missing))
         if form.answered.data and model.answered_at is None:

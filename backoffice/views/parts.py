@@ -18,6 +18,7 @@ from wtforms.validators import ValidationError
 from .. import clock, parts, rules
 from ..auth import current_role
 from ..extensions import db
+from ..formatting import listing
 from ..models import (
     DELIVERY_METHODS,
     ORDER_STATES,
@@ -305,7 +306,7 @@ def _source(model: PartsOrder) -> str:
 
 
 def _lines(model: PartsOrder) -> str:
-    return "、".join(f"{line.part.name} × {line.quantity}" for line in model.lines)
+    return listing(f"{line.part.name} × {line.quantity}" for line in model.lines)
 
 
 def _handler_options():
@@ -488,7 +489,7 @@ class PartsOrderAdmin(FreshFilterOptions, SecureModelView):
             short = parts.check_stock(order, user, clock.now(),
                                       _day(request.form.get("expected_on")))
             if short:
-                return _("Parts short: %(parts)s. The order waits for them.", parts="、".join(
+                return _("Parts short: %(parts)s. The order waits for them.", parts=listing(
                     f"{line.part.name} × {missing}" for line, missing in short))
             return _("Every part is in stock: the order is ready to hand over.")
 

@@ -24,6 +24,7 @@ from wtforms.validators import ValidationError
 from .. import clock, files, safety
 from ..auth import current_role
 from ..extensions import db
+from ..formatting import listing
 from ..models import (
     ANSWERS,
     HAZARD_LEVELS,
@@ -133,7 +134,7 @@ class InspectionTemplateAdmin(SecureModelView):
     }
     column_choices = {"schedule": list(SCHEDULE_LABELS.items())}
     column_formatters = {
-        "areas": lambda v, c, m, n: "、".join(str(AREA_LABELS.get(a, a)) for a in m.areas or []),
+        "areas": lambda v, c, m, n: listing(str(AREA_LABELS.get(a, a)) for a in m.areas or []),
         "items": lambda v, c, m, n: len(m.items),
     }
     column_formatters_detail = column_formatters

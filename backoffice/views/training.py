@@ -28,7 +28,7 @@ from wtforms.validators import ValidationError
 from .. import clock, files, settings, training, xlsx
 from ..auth import current_role
 from ..extensions import db
-from ..formatting import content_disposition, escape_formula, format_date
+from ..formatting import content_disposition, escape_formula, format_date, listing
 from ..models import (
     CERTIFICATE_KINDS,
     TRADES,
@@ -271,7 +271,7 @@ DEPARTMENT_FILTER = filters.FilterEqual(Employee.department, _l("Department"),
 
 
 def _trades_text(view, context, model, name):
-    return "、".join(str(TRADE_LABELS.get(t, t)) for t in model.trades or [])
+    return listing(str(TRADE_LABELS.get(t, t)) for t in model.trades or [])
 
 
 def _training_summary(view, context, model, name):
