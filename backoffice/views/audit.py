@@ -94,9 +94,9 @@ def _record_class(table: str):
 
 def _changes(entry: AuditLog):
     """(field, old, new) of each change an entry holds, as the user may see them: phone
-    numbers masked for a role that sees them so everywhere, a search copy of a value
-    (older entries hold them) left out; a note that is not an (old, new) pair, as its new
-    value."""
+    numbers masked for a role that sees them masked everywhere else; a value's search
+    copy (older entries hold them) left out; a note that is not an (old, new) pair, as
+    its new value."""
     record = _record_class(entry.model)
     derived = getattr(record, "__audit_derived__", frozenset())
     masked = (frozenset() if sees_contact_details(current_role())
