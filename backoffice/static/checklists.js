@@ -46,6 +46,7 @@
       context.lineTo(p.x, p.y);
       context.stroke();
       drawn = true;
+      canvas.classList.remove("is-invalid");
     });
     ["pointerup", "pointercancel", "pointerleave"].forEach(function (name) {
       canvas.addEventListener(name, function () { drawing = false; });

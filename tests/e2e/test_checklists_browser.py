@@ -141,6 +141,8 @@ def test_the_signature_pad_follows_the_tablet_turned_round(tablet):
     reception = make_reception()
     sign_in(page, "advisor")
     page.goto(f"/admin/reception/checklist/?id={reception.id}#sign")
+    page.click("#signature-submit")  # nothing signed yet: said, not sent
+    assert page.is_visible("text=请先在框内签名。")
     canvas = page.locator("#signature-pad")
     canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
@@ -148,6 +150,7 @@ def test_the_signature_pad_follows_the_tablet_turned_round(tablet):
     page.mouse.down()
     page.mouse.move(box["x"] + 200, box["y"] + 120, steps=5)
     page.mouse.up()
+    assert not page.is_visible("text=请先在框内签名。")
     page.set_viewport_size({"width": 1280, "height": 800})
     page.wait_for_function("""() => {
         const c = document.getElementById('signature-pad');
