@@ -693,7 +693,10 @@ class ComplaintAdmin(FreshFilterOptions, SecureModelView):
         # filled in before the stages were checked stays editable otherwise.
         closing = form.close.data and model.closed_at is None
         state = inspect(model)
-        touched = any(state.attrs[step].history.has_changes() for step in ITEM_STEPS[model.kind])
+        touched = any(
+            state.attrs[step].history.has_changes() if step in state.attrs
+            else form[step].data and model.answered_at is None  # "answered": answering now
+            for step in ITEM_STEPS[model.kind])
         skipped = _skipped_steps(form, model.kind, closing) if closing or touched else []
         if skipped:
             missing = listing(str(self.column_labels[step]) for step in skipped)
