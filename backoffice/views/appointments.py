@@ -40,8 +40,7 @@ from ..security import safe_next_url
 from .archives import VISIT_KIND_LABELS, customer_search, show_mobile, vehicle_search
 from .base import STALE_MESSAGE, FreshFilterOptions, SecureBaseView, SecureModelView, screen
 from .checklists import new_customer_and_vehicle, start_reception
-from .common import Form as BaseForm  # ours: see its docstring
-from .common import OptionFilter, advisor_options, badge, row_link, users_with_role
+from .common import Form, OptionFilter, advisor_options, badge, row_link, users_with_role
 from .followups import STAGE_LABELS
 from .home import DueItem, due_items
 
@@ -126,7 +125,7 @@ ADVISOR_FILTER = OptionFilter(
 )
 
 
-class AppointmentForm(BaseForm):
+class AppointmentForm(Form):
     """The appointment itself; the car is chosen (or filed) beside it."""
 
     kind = SelectField(_l("Kind of work"), choices=list(VISIT_KIND_LABELS.items()))

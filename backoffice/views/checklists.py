@@ -54,8 +54,8 @@ from ..permissions import allowed
 from ..rules import check_labels
 from .archives import VISIT_KIND_LABELS, previous_mileage, vehicle_search
 from .base import SecureModelView, refused_as_stale, screen
-from .common import Form as BaseForm  # ours: see its docstring
 from .common import (
+    Form,
     NumberField,
     OptionFilter,
     duplicate_error,
@@ -142,7 +142,7 @@ def _choices(labels: dict) -> list:
 
 # -- the reception's step forms ---------------------------------------------------------------
 
-class CoversForm(BaseForm):
+class CoversForm(Form):
     seat_cover = BooleanField(_l("Seat cover"))
     wheel_cover = BooleanField(_l("Steering-wheel cover"))
     floor_mat = BooleanField(_l("Floor mat"))
@@ -156,7 +156,7 @@ class CoversForm(BaseForm):
         return True
 
 
-class WalkAroundForm(BaseForm):
+class WalkAroundForm(Form):
     mileage = IntegerField(_l("Mileage (km)"), [InputRequired(), NumberRange(min=0)])
     mileage_correction_reason = StringField(_l("Reason for a lower mileage"), [Length(max=200)])
     fuel_eighths = RadioField(
@@ -165,7 +165,7 @@ class WalkAroundForm(BaseForm):
     )
 
 
-class BelongingsForm(BaseForm):
+class BelongingsForm(Form):
     spare_tyre = BooleanField(BELONGING_LABELS["spare_tyre"])
     tools = BooleanField(BELONGING_LABELS["tools"])
     warning_triangle = BooleanField(BELONGING_LABELS["warning_triangle"])
@@ -173,14 +173,14 @@ class BelongingsForm(BaseForm):
     valuables = TextAreaField(_l("Valuables and other things in the car"), [Length(max=2000)])
 
 
-class ConsultationForm(BaseForm):
+class ConsultationForm(Form):
     described_faults = TextAreaField(
         _l("What the customer describes"), [InputRequired(), Length(max=4000)]
     )
     requests = TextAreaField(_l("What the customer asks for"), [Length(max=4000)])
 
 
-class DiagnosisForm(BaseForm):
+class DiagnosisForm(Form):
     fault_confirmation = TextAreaField(
         _l("The advisor's fault confirmation"), [InputRequired(), Length(max=4000)]
     )
@@ -190,12 +190,12 @@ class DiagnosisForm(BaseForm):
     warranty_reason = TextAreaField(_l("Reason"), [InputRequired(), Length(max=2000)])
 
 
-class DocumentsForm(BaseForm):
+class DocumentsForm(Form):
     vehicle_licence = BooleanField(_l("Vehicle licence (行驶证)"))
     maintenance_book = BooleanField(_l("Maintenance book (保养手册)"))
 
 
-class PartsForm(BaseForm):
+class PartsForm(Form):
     parts_in_stock = RadioField(
         _l("Parts"), choices=[("1", _l("All in stock")), ("0", _l("To order"))],
         validators=[InputRequired()],
@@ -212,7 +212,7 @@ class PartsForm(BaseForm):
         return True
 
 
-class EstimateForm(BaseForm):
+class EstimateForm(Form):
     estimate_amount = NumberField(
         _l("Estimated cost (yuan)"), [InputRequired(), NumberRange(min=0, max=10_000_000)]
     )
@@ -222,13 +222,13 @@ class EstimateForm(BaseForm):
     )
 
 
-class DamageForm(BaseForm):
+class DamageForm(Form):
     area = SelectField(_l("Where"), choices=_choices(AREA_LABELS))
     kind = SelectField(_l("Damage"), choices=_choices(DAMAGE_LABELS))
     note = StringField(_l("Note"), [Length(max=200)])
 
 
-class ExtraWorkForm(BaseForm):
+class ExtraWorkForm(Form):
     item = StringField(_l("Extra work"), [InputRequired(), Length(max=200)])
     extra_cost = NumberField(_l("Extra cost (yuan)"), [Optional(), NumberRange(min=0)])
     extra_hours = NumberField(_l("Extra time (hours)"), [Optional(), NumberRange(min=0)],
@@ -243,7 +243,7 @@ STEP_FORMS = {
 }
 
 
-class AmendmentBase(BaseForm):
+class AmendmentBase(Form):
     """Its fields are named amend-*: the step forms are on the same page."""
 
     reason = StringField(_l("Reason"), [InputRequired(), Length(max=200)])
@@ -275,7 +275,7 @@ def amended_value(field: str, raw: str | None) -> str:
     return raw
 
 
-def _step_form(step: str, reception: Reception, formdata=None) -> BaseForm:
+def _step_form(step: str, reception: Reception, formdata=None) -> Form:
     form = STEP_FORMS[step](formdata)
     if formdata is None:
         for name, field in form._fields.items():
@@ -294,7 +294,7 @@ def _step_form(step: str, reception: Reception, formdata=None) -> BaseForm:
     return form
 
 
-def _apply_step(step: str, form: BaseForm, reception: Reception) -> None:
+def _apply_step(step: str, form: Form, reception: Reception) -> None:
     data = form.data
     if step == "belongings":
         reception.belongings = {name: bool(data[name]) for name in BELONGINGS}
@@ -884,7 +884,7 @@ def damage_diagram(damages: list) -> str:
 class HandoverForms:
     """The handover's step forms (built here so labels follow the user's language)."""
 
-    class quality(BaseForm):  # noqa: N801 (named after its step)
+    class quality(Form):  # noqa: N801 (named after its step)
         quality_passed = BooleanField(_l("Quality check passed"))
         quality_checked_by = StringField(_l("Checked by"), [InputRequired(), Length(max=100)])
 
@@ -897,7 +897,7 @@ class HandoverForms:
                 return False
             return True
 
-    class cleaning(BaseForm):  # noqa: N801
+    class cleaning(Form):  # noqa: N801
         cleaned = BooleanField(_l("The car is cleaned"))
         covers_removed = BooleanField(_l("The protective covers are removed"))
 
@@ -909,7 +909,7 @@ class HandoverForms:
                 return False
             return True
 
-    class explanation(BaseForm):  # noqa: N801
+    class explanation(Form):  # noqa: N801
         work_explained = BooleanField(_l("The work done has been explained"))
         cautions = TextAreaField(_l("Cautions told to the customer"), [Length(max=4000)])
 
@@ -921,31 +921,31 @@ class HandoverForms:
                 return False
             return True
 
-    class maintenance(BaseForm):  # noqa: N801
+    class maintenance(Form):  # noqa: N801
         maintenance_advice = TextAreaField(_l("Maintenance advice"), [Length(max=4000)])
         next_maintenance_date = DateField(_l("Next maintenance (date)"), [Optional()])
         next_maintenance_km = IntegerField(_l("Next maintenance (km)"),
                                            [Optional(), NumberRange(min=0)])
 
-    class old_parts(BaseForm):  # noqa: N801
+    class old_parts(Form):  # noqa: N801
         old_parts = RadioField(_l("Old parts"), choices=_choices(OLD_PARTS_LABELS),
                                validators=[InputRequired()])
 
-    class settlement(BaseForm):  # noqa: N801
+    class settlement(Form):  # noqa: N801
         settlement_amount = NumberField(_l("Amount settled (yuan)"),
                                         [InputRequired(), NumberRange(min=0)])
         payment_method = RadioField(_l("Paid by"), choices=_choices(PAYMENT_LABELS),
                                     validators=[InputRequired()])
         invoice_number = StringField(_l("Invoice number"), [Length(max=50)])
 
-    class guarantee(BaseForm):  # noqa: N801
+    class guarantee(Form):  # noqa: N801
         work_kind = RadioField(_l("Kind of work"), choices=_choices(WORK_KIND_LABELS),
                                validators=[InputRequired()])
         mileage_out = IntegerField(_l("Mileage at handover (km)"),
                                    [InputRequired(), NumberRange(min=0)])
 
 
-def _handover_form(step: str, handover: Handover, formdata=None) -> BaseForm:
+def _handover_form(step: str, handover: Handover, formdata=None) -> Form:
     form = getattr(HandoverForms, step)(formdata) if step != "belongings" else None
     if form is not None and formdata is None:
         for name, field in form._fields.items():

@@ -28,7 +28,7 @@ from ..pdf import pdf_response, render_pdf
 from ..rules import check_labels
 from ..summaries import PERIODS, UNASSIGNED, period_bounds, summary_figures
 from .base import STALE_MESSAGE, SecureModelView
-from .common import Form as BaseForm  # ours: see its docstring
+from .common import Form
 from .followups import (
     CALL_KIND_LABELS,
     LETTER_KIND_LABELS,
@@ -47,7 +47,7 @@ def _last_month_start():
     return (clock.today().replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
-class SummaryCreateForm(BaseForm):
+class SummaryCreateForm(Form):
     period = SelectField(_l("Summary type"), choices=list(PERIOD_LABELS.items()))
     starts_on = DateField(
         _l("Month or year"), validators=[InputRequired()], widget=DatePickerWidget(),
@@ -56,7 +56,7 @@ class SummaryCreateForm(BaseForm):
     )
 
 
-class SummaryEditForm(BaseForm):
+class SummaryEditForm(Form):
     comments = TextAreaField(
         _l("Comments"), filters=[lambda text: (text or "").strip() or None],
         render_kw={"rows": 8},
