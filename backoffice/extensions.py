@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import flask_admin.babel
+import flask_admin.translations
 import flask_babel
 from flask import g, has_request_context
 from flask_babel import Babel
@@ -55,4 +56,9 @@ babel.domain_instance = TranslationDomain()
 # its catalogue, with ours (wtforms.po) merged over it where its Chinese misleads.
 flask_admin.babel.wtforms_domain = flask_babel.Domain(
     [messages_path(), str(Path(__file__).parent / "translations")], domain="wtforms")
+# Flask-Admin's own words: its catalogue, with ours (admin.po) merged over it, so that
+# ours fills its gaps and also wins where its Chinese reads badly (你确定…, 选中的).
+# (Admin(translations_path=...) would merge ours first, and its catalogue over ours.)
+flask_admin.babel.domain._translation_directories = [
+    flask_admin.translations.__path__[0], str(Path(__file__).parent / "translations")]
 csrf = CSRFProtect()

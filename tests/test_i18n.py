@@ -1,4 +1,5 @@
 """Chinese first: every string we show has a translation, and the catalogs are compiled."""
+import json
 import re
 from pathlib import Path
 
@@ -138,3 +139,23 @@ def test_words_are_listed_and_labelled_as_the_language_does(app):
         flask_babel.refresh()  # (the app context of the test keeps the locale it found)
         assert listing(["Cause", "Solution"]) == "Cause, Solution"
         assert colon("Period") == "Period: "
+
+
+def test_our_flask_admin_words_win_over_its_catalogue(client, auth):
+    """admin.po is merged over Flask-Admin's catalogue: where both translate a word,
+    ours is shown (never its 你确定; 批量操作, not 选中的)."""
+    from .factories import make_customer
+
+    make_customer()
+    auth.login_as("admin")
+    html = client.get("/admin/customer/").get_data(as_text=True)
+    assert "你确定" not in html
+    assert "选中的" not in html
+    for words in ("确定删除这条记录吗？", "批量操作"):
+        assert words in html
+    # (the actions' confirmations are JSON, for Flask-Admin's script)
+    assert json.dumps("确定删除所选记录吗？") in html
+    client.get("/lang/en")
+    english = client.get("/admin/customer/").get_data(as_text=True)
+    assert "Are you sure you want to delete this record?" in english
+    assert "With selected" in english

@@ -1,5 +1,4 @@
 """init_admin(app): a new Admin per app, with every screen of every area."""
-from pathlib import Path
 
 from flask import Flask
 from flask_admin import Admin
@@ -85,8 +84,6 @@ def init_admin(app: Flask) -> Admin:
         name=_l("After-sales back office"),
         theme=Bootstrap4Theme(base_template="admin/backoffice_base.html", fluid=True),
         index_view=HomeView(name=_l("Home"), url="/admin"),
-        # Our admin.po fills the gaps in Flask-Admin's own Chinese catalog.
-        translations_path=str(Path(app.root_path) / "translations"),
         csp_nonce_generator=csp_nonce,
     )
     app.extensions["backoffice_menus"] = {}

@@ -59,7 +59,7 @@ def test_delete_asks_first_and_bulk_actions_work(page):
 
     page.goto("/admin/customer/?search=批量客户")
     page.check("input.action-checkbox")
-    page.click("text=选中的")
+    page.click("text=批量操作")
     page.once("dialog", lambda dialog: dialog.accept())
     with page.expect_navigation():
         page.click("[data-model-action=delete]")
