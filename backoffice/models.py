@@ -250,6 +250,18 @@ class LoginAttempt(db.Model):
     outcome: Mapped[str] = mapped_column(String(16))
 
 
+class DataRevision(db.Model):
+    """A token written anew by every transaction that changes an area's data
+    (revisions.py): what each process checks its cache of that area's derived figures
+    against. Not audited: it is not data, only a mark that data changed."""
+
+    __tablename__ = "data_revision"
+    __audit__ = False
+
+    area: Mapped[str] = mapped_column(String(30), primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))
+
+
 # -- Customer archives (DOMAIN.md "Customer archive") ----------------------------------
 
 CUSTOMER_KINDS = ("person", "company")

@@ -19,7 +19,7 @@ from decimal import Decimal
 from sqlalchemy import bindparam, column, func, insert, select, text
 from sqlalchemy import table as table_clause
 
-from . import clock, rules, safety, settings, training
+from . import clock, revisions, rules, safety, settings, training
 from .demo import (
     COLOURS,
     DISTRICTS,
@@ -466,6 +466,7 @@ class _Run:
         self.report("attendance", len(attendance), len(attendance))
         certificates = self.certificates(staff)
         db.session.execute(insert(Certificate), certificates)
+        revisions.changed(db.session.connection(), "training")  # (no flush saw these)
         return {"training_requirement": count, "training_session": len(sessions),
                 "attendance": len(attendance), "certificate": len(certificates)}
 

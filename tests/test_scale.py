@@ -714,8 +714,10 @@ def test_a_lists_menu_and_forms_are_flask_admins(app, client, auth, monkeypatch,
         html = client.get(url).get_data(as_text=True)
         return [c for c in _list_controls(html) if not c[1].startswith("已删除记录")]
 
-    for args in ("", "?search=a%26b&sort=0&desc=1&page_size=50", "?flt0_0=1&search=x",
-                 "?trash=1&search=x"):
+    # (q: in no VIN, plate or sample name; an x can be a VIN's check digit, which the
+    # stock search finds inside the VIN and ours does not: the counts would differ)
+    for args in ("", "?search=a%26b&sort=0&desc=1&page_size=50", "?flt0_0=1&search=q",
+                 "?trash=1&search=q"):
         url = f"/admin/{endpoint}/{args}"
         assert controls(url, stock=False) == controls(url, stock=True), args
 

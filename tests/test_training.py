@@ -17,6 +17,7 @@ from backoffice import clock, rules, training
 from backoffice.extensions import db
 from backoffice.models import Attendance, Certificate, Employee, Setting, TrainingSession
 
+from .databases import make_app
 from .factories import (
     PNG,
     attend,
@@ -812,3 +813,85 @@ def test_the_staff_assessed_from_rows_finds_what_their_records_give(app, freeze)
 
     assert seen(rows) == seen(records)
     assert all(seen(rows)[3:])  # flags, reminders and both queues: none empty
+
+
+# -- the assessment kept between requests (revisions.py) -----------------------------------------
+
+def lacking_training(client) -> int:
+    """The count the home page gives to 必修培训缺失的员工 (0 when not listed)."""
+    html = client.get("/admin/").get_data(as_text=True)
+    found = re.search(r">必修培训缺失的员工</a>\s*<span[^>]*>(\d+)<", html)
+    return int(found.group(1)) if found else 0
+
+
+@pytest.fixture
+def statements(app):
+    """The SQL statements run from now on."""
+    ran = []
+
+    def remember(conn, cursor, statement, parameters, context, executemany):
+        ran.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", remember)
+    yield ran
+    event.remove(db.engine, "before_cursor_execute", remember)
+
+
+def test_the_assessment_is_kept_until_training_data_changes(client, trainer, freeze,
+                                                            statements):
+    """The home page assesses every employee (some 25 ms for 500): the process keeps
+    the assessment while no training data changes, and assesses again once it does."""
+    first, second = make_employee(), make_employee()  # neither has had safety training
+    newcomer = make_employee(hired_on=TODAY - timedelta(days=10))  # within onboarding
+    assert lacking_training(client) == 2
+    statements.clear()
+    assert lacking_training(client) == 2
+    assert not [s for s in statements if "attendance" in s]  # not assessed again
+    for kind in ("onboarding", "safety"):
+        attend(make_session(kind=kind), first, score=90, passed=True)
+    assert lacking_training(client) == 1
+    assert [s for s in statements if "attendance" in s]
+    second.status = "left"
+    db.session.commit()
+    assert lacking_training(client) == 0
+    db.session.add(Setting(key="onboarding_days", value="7"))  # the newcomer is late now
+    db.session.commit()
+    assert lacking_training(client) == 1
+    newcomer.hired_on = TODAY
+    db.session.commit()
+    assert lacking_training(client) == 0
+    freeze(NOW + timedelta(days=8))  # a new day, nothing changed: assessed anew
+    assert lacking_training(client) == 1
+
+
+def test_a_change_on_another_app_server_is_seen_at_the_next_request(app, client, trainer):
+    """Each server keeps its own assessment and checks the token on every use."""
+    make_employee()
+    assert lacking_training(client) == 1
+    other = make_app(app.config["SQLALCHEMY_DATABASE_URI"])
+    with other.app_context():
+        db.session.add(Employee(name="新员工", number="T99999", department="机修车间",
+                                position="机修工", hired_on=TODAY - timedelta(days=400),
+                                status="active", trades=[]))
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    assert lacking_training(client) == 2
+
+
+def test_an_assessment_made_in_a_rolled_back_transaction_is_not_used_after(app, freeze):
+    """Made while this transaction changes training data, an assessment is kept under
+    the token this transaction wrote: rolled back, the token goes with it."""
+    freeze(NOW)
+    employee = make_employee()
+
+    def gaps():
+        g.pop("training_assessments", None)
+        return training.assess_all(TODAY).training_gaps()
+
+    assert gaps() == [employee.id]
+    employee.status = "left"
+    db.session.flush()
+    assert gaps() == []
+    db.session.rollback()
+    assert gaps() == [employee.id]
