@@ -47,6 +47,7 @@
       context.stroke();
       drawn = true;
       canvas.classList.remove("is-invalid");
+      form.setAttribute("data-unsaved-warning", "unsaved");  // ink is not saved yet
     });
     ["pointerup", "pointercancel", "pointerleave"].forEach(function (name) {
       canvas.addEventListener(name, function () { drawing = false; });
@@ -81,7 +82,10 @@
       });
     });
 
-    form.querySelector("#signature-clear").addEventListener("click", size);
+    form.querySelector("#signature-clear").addEventListener("click", function () {
+      size();
+      form.setAttribute("data-unsaved-warning", "");
+    });
     form.addEventListener("submit", function (event) {
       if (!drawn) {
         event.preventDefault();

@@ -188,3 +188,47 @@ def test_a_signed_reception_is_corrected_by_an_amendment(tablet):
     amendment = db.session.scalar(db.select(Amendment))
     assert (amendment.field, amendment.new_value, amendment.reason) == (
         "mileage", "12100", "录入笔误")
+
+
+class Dialogs(list):
+    """The dialogs a page opens, as (type, message), each answered as `answer` says."""
+
+    def __init__(self, page, answer="accept"):
+        super().__init__()
+        self.answer = answer
+        page.on("dialog", self._handle)
+
+    def _handle(self, dialog):
+        self.append((dialog.type, dialog.message))
+        getattr(dialog, self.answer)()
+
+
+def test_leaving_a_step_with_unsaved_typing_asks_first(tablet):
+    """Typing not saved is not lost without a warning (reload, a link); an untouched page,
+    saving a step and signing go without one."""
+    page = tablet
+    make_user("service_advisor", "advisor")
+    draft = make_reception(complete=False)
+    signed = make_reception(signed=True)
+    sign_in(page, "advisor")
+    dialogs = Dialogs(page)
+    page.goto(f"/admin/reception/checklist/?id={draft.id}")
+    for _ in range(2):  # ticked and unticked: as it came (and the browser asks only
+        tap(page, "#form-covers input[name=seat_cover]")  # once the page was tapped)
+    page.reload()
+    assert dialogs == []
+
+    page.fill("#form-consultation textarea[name=described_faults]", "空调不制冷")
+    page.reload()
+    assert [kind for kind, _ in dialogs] == ["beforeunload"]
+    page.fill("#form-consultation textarea[name=described_faults]", "空调不制冷")
+    save_step(page, "consultation")
+    assert len(dialogs) == 1, "saving the step is not leaving it"
+
+    page.goto(f"/admin/handover/checklist/?reception={signed.id}")
+    page.fill("#form-quality input[name=quality_checked_by]", "质检员老张")
+    dialogs.answer = "dismiss"
+    page.click("text=接车记录")
+    assert len(dialogs) == 2
+    assert "/admin/handover/checklist/" in page.url
+    assert page.input_value("#form-quality input[name=quality_checked_by]") == "质检员老张"
