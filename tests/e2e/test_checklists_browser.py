@@ -232,3 +232,30 @@ def test_leaving_a_step_with_unsaved_typing_asks_first(tablet):
     assert len(dialogs) == 2
     assert "/admin/handover/checklist/" in page.url
     assert page.input_value("#form-quality input[name=quality_checked_by]") == "质检员老张"
+
+
+def test_a_refused_step_shows_the_checklists_address(tablet):
+    """After a refused step the address bar shows the checklist (at that step), with what
+    was typed and the messages on the page: reloading asks, then shows the checklist
+    again, sending nothing."""
+    page = tablet
+    make_user("service_advisor", "advisor")
+    reception = make_reception(vehicle=make_vehicle(current_mileage=10000), complete=False)
+    sign_in(page, "advisor")
+    dialogs = Dialogs(page)
+    page.goto(f"/admin/reception/checklist/?id={reception.id}")
+    page.fill("#form-walk_around input[name=mileage]", "9000")  # below the last reading
+    tap(page, "#form-walk_around input[name=fuel_eighths][value='4']")
+    page.click("#save-walk_around")
+    page.wait_for_load_state("networkidle")
+    checklist = f"/admin/reception/checklist/?id={reception.id}"
+    assert page.url.endswith(checklist + "#step-walk_around")
+    assert "未保存" in page.inner_text(".alert-danger")
+    assert page.locator("#form-walk_around .text-danger").is_visible()
+    assert page.input_value("#form-walk_around input[name=mileage]") == "9000"
+
+    page.reload()
+    assert [kind for kind, _ in dialogs] == ["beforeunload"]  # what was typed goes
+    assert page.url.endswith(checklist + "#step-walk_around")
+    assert "未保存" not in page.inner_text("body")  # shown again, not sent again
+    assert page.input_value("#form-walk_around input[name=mileage]") == ""
