@@ -259,3 +259,42 @@ def test_a_refused_step_shows_the_checklists_address(tablet):
     assert page.url.endswith(checklist + "#step-walk_around")
     assert "未保存" not in page.inner_text("body")  # shown again, not sent again
     assert page.input_value("#form-walk_around input[name=mileage]") == ""
+
+
+def test_declining_extra_work_asks_first(tablet):
+    """不同意 has consequences (the work is not done, and not agreed to afterwards): it is
+    recorded only once confirmed, in the page's language."""
+    from backoffice.extensions import db
+    from backoffice.models import ExtraWork
+
+    page = tablet
+    make_user("service_advisor", "advisor")
+    reception = make_reception(signed=True)
+    db.session.add(ExtraWork(reception=reception, item="四轮定位"))
+    db.session.commit()
+    sign_in(page, "advisor")
+    dialogs = Dialogs(page, answer="dismiss")
+    page.goto(f"/admin/reception/checklist/?id={reception.id}#extra-work")
+    decline = page.locator(".extra-work-item button[value=decline]")
+    decline.click()
+    assert dialogs[0][0] == "confirm"
+    assert "不同意“四轮定位”" in dialogs[0][1]
+    assert "等待客户同意" in page.inner_text(".extra-work-item")
+    db.session.rollback()  # (what the server saved, not this session's snapshot)
+    assert not db.session.scalar(db.select(ExtraWork)).declined
+
+    dialogs.answer = "accept"
+    decline.click()
+    page.wait_for_load_state("networkidle")
+    assert "已记录：客户不同意此增项" in page.inner_text("body")
+    db.session.rollback()
+    assert db.session.scalar(db.select(ExtraWork)).declined
+
+    page.goto(f"/lang/en?next=/admin/reception/checklist/?id={reception.id}")
+    db.session.add(ExtraWork(reception=reception, item="Wheel alignment"))
+    db.session.commit()
+    page.reload()
+    dialogs.answer = "dismiss"
+    page.click(".extra-work-item button[value=decline]")
+    assert dialogs[-1] == ("confirm", "Record that the customer declines “Wheel alignment”? "
+                           "It will not be done, and it cannot be agreed to afterwards.")
