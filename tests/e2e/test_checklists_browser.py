@@ -298,3 +298,25 @@ def test_declining_extra_work_asks_first(tablet):
     page.click(".extra-work-item button[value=decline]")
     assert dialogs[-1] == ("confirm", "Record that the customer declines “Wheel alignment”? "
                            "It will not be done, and it cannot be agreed to afterwards.")
+
+
+def test_the_step_pills_and_the_messages_close_are_big_enough_to_tap(tablet):
+    """44×44 CSS px at least, as every target on the checklists (one line of pills may
+    wrap, the message is no taller for its ×)."""
+    page = tablet
+    make_user("service_advisor", "advisor")
+    reception = make_reception(complete=False)
+    sign_in(page, "advisor")
+    page.goto(f"/admin/reception/checklist/?id={reception.id}")
+    for name in ("seat_cover", "wheel_cover", "floor_mat"):
+        tap(page, f"#form-covers input[name={name}]")
+    save_step(page, "covers")  # a message, with its ×
+    close = page.locator(".alert .close")
+    targets = [*page.locator(".step-nav a").all(), close]
+    assert len(targets) == 11
+    for target in targets:
+        box = target.bounding_box()
+        assert min(box["width"], box["height"]) >= 44, (target, box)
+    assert page.locator(".alert").bounding_box()["height"] <= 50
+    close.click()
+    page.wait_for_selector(".alert", state="detached")
