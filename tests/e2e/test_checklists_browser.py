@@ -320,3 +320,32 @@ def test_the_step_pills_and_the_messages_close_are_big_enough_to_tap(tablet):
     assert page.locator(".alert").bounding_box()["height"] <= 50
     close.click()
     page.wait_for_selector(".alert", state="detached")
+
+
+@pytest.mark.parametrize("role", ["service_advisor", "admin"])
+def test_the_english_reception_list_fits_a_tablet(browser, live_server, page, role):
+    """Upright (768 px) and turned (1024 px), the list is seen whole: neither the page nor
+    the table scrolls sideways (the states' badges and the column labels are long in
+    English), and a checklist in progress says how far it is."""
+    from backoffice.extensions import db
+    from backoffice.models import Handover
+
+    advisor = make_user("service_advisor", "advisor", display_name="陈刚")
+    make_user("admin", "boss")
+    for n in range(4):
+        reception = make_reception(vehicle=make_vehicle(owner=make_customer(name=f"欧阳建国{n}")),
+                                   complete=n > 0, signed=n > 1, advisor=advisor)
+        if n > 2:
+            db.session.add(Handover(reception=reception, steps_done={}, belongings_found={},
+                                    quality_passed=True))
+    db.session.commit()
+    sign_in(page, "advisor" if role == "service_advisor" else "boss")
+    page.goto("/lang/en?next=/admin/reception/")
+    assert "Quality check passed" in page.inner_text("table.model-list")
+    assert "In progress 0/9" in page.inner_text("table.model-list")
+    for width, height in ((768, 1024), (1024, 768)):
+        page.set_viewport_size({"width": width, "height": height})
+        no_sideways_scrolling(page)
+        table = page.locator(".table-responsive")
+        assert table.evaluate("box => box.scrollWidth <= box.clientWidth"), (
+            width, table.evaluate("box => [box.scrollWidth, box.clientWidth]"))
