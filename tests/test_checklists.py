@@ -630,6 +630,43 @@ def test_belongings_refused_keep_what_was_entered(client, auth, advisor):
     assert "belongings" not in db.session.scalar(select(Handover)).steps_done
 
 
+def test_a_refused_form_gives_the_checklists_address_and_keeps_its_typing(
+        client, auth, advisor):
+    """A refused form is answered (200, not a redirect: what was typed stays) with the
+    checklist's own address to show, at the refused form, and that form marked unsaved."""
+    draft = make_reception(complete=False)
+    signed = make_reception(signed=True)
+    handover_step(auth, signed.id, "quality", HANDOVER["quality"])
+    reception_page = "/admin/reception/checklist/?id={}#{}"
+    handover_page = f"/admin/handover/checklist/?reception={signed.id}#{{}}"
+    cases = [
+        (step(auth, draft.id, "consultation", {"requests": "检查刹车"}),
+         reception_page.format(draft.id, "step-consultation"), "form-consultation", "检查刹车"),
+        (on_reception(auth, draft.id, "damage/", {"area": "wing", "note": "划痕一道"}),
+         reception_page.format(draft.id, "step-damage"), "damage-form", "划痕一道"),
+        (auth.post(f"/admin/reception/amend/?id={signed.id}",
+                   {"field": "mileage", "amend-mileage": "13000"}),
+         reception_page.format(signed.id, "amendments"), "amend-form", "13000"),
+        (auth.post(f"/admin/reception/extra/?id={signed.id}",
+                   {"action": "add", "item": "四轮定位", "extra_cost": "-1"}),
+         reception_page.format(signed.id, "extra-work"), "extra-work-form", "四轮定位"),
+        (handover_step(auth, signed.id, "settlement", {"invoice_number": "FP-2026-001"}),
+         handover_page.format("step-settlement"), "form-settlement", "FP-2026-001"),
+        (handover_step(auth, signed.id, "belongings", {"differences": "备" * 2001}),
+         handover_page.format("step-belongings"), "form-belongings", "备" * 2001),
+    ]
+    for response, address, form, typed in cases:
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200, address
+        assert f'data-address="{address.replace("&", "&amp;")}"' in html
+        assert re.search(rf'id="{form}"[^>]* data-unsaved-warning="unsaved"', html), form
+        assert typed in html, form
+        assert html.count('data-unsaved-warning="unsaved"') == 1, form
+    shown = client.get(f"/admin/reception/checklist/?id={draft.id}").get_data(as_text=True)
+    assert "data-address" not in shown
+    assert 'data-unsaved-warning="unsaved"' not in shown
+
+
 def test_the_handover_is_not_signed_while_extra_work_awaits_consent(client, auth, advisor):
     reception = make_reception(signed=True)
     auth.post(f"/admin/reception/extra/?id={reception.id}", {"action": "add", "item": "四轮定位"})

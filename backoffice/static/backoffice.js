@@ -3,6 +3,8 @@
      data-confirm="question"     a button, or a form on submit: go on only if confirmed
      data-model-action="name"    Flask-Admin's "with selected" actions
      data-add-inline-field="id"  Flask-Admin's "add" button of an inline list
+     data-unsaved-warning        a form: leaving the page while it holds what was not
+                                 saved asks first (="unsaved": it came so, e.g. refused)
    and links to "#" (they only trigger a script: menus, filters) do not navigate.
    Photos taken with the camera (file inputs with a capture attribute) are made smaller
    before they are sent (shrinkPhoto), and files that would take a form over the upload
@@ -107,6 +109,49 @@
       waiting.set(form, event.submitter);
     }
   }, true);
+  /* What is typed in a form is lost with the page: leaving it (a link, a reload, closing
+     the tab) asks first while a form marked data-unsaved-warning holds something else
+     than the page came with, or came with what was not saved. The form being sent
+     does not count: that is saving it. The browser says its own words. */
+  var sending = null;
+
+  function changed(element) {
+    if (element.type === "checkbox" || element.type === "radio") {
+      return element.checked !== element.defaultChecked;
+    }
+    if (element.type === "select-one") {  // shows its first option when none is chosen
+      var initial = 0;
+      Array.prototype.forEach.call(element.options, function (option, i) {
+        if (option.defaultSelected) initial = i;
+      });
+      return element.selectedIndex !== initial;
+    }
+    if (element.type === "select-multiple") {
+      return Array.prototype.some.call(element.options, function (option) {
+        return option.selected !== option.defaultSelected;
+      });
+    }
+    return "defaultValue" in element && element.value !== element.defaultValue;
+  }
+
+  function unsaved(form) {
+    return form !== sending && (form.getAttribute("data-unsaved-warning") === "unsaved" ||
+                                Array.prototype.some.call(form.elements, changed));
+  }
+
+  window.addEventListener("beforeunload", function (event) {
+    var forms = document.querySelectorAll("form[data-unsaved-warning]");
+    if (Array.prototype.some.call(forms, unsaved)) {
+      event.preventDefault();
+      event.returnValue = "";  // (browsers before Chrome 119)
+    }
+  });
+  document.addEventListener("submit", function (event) {
+    if (!event.defaultPrevented) sending = event.target;  // not held back by a check
+  });
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) sending = null;  // back to this page, kept as it was left
+  });
   document.addEventListener("change", function (event) {
     var input = event.target;
     if (!input.matches("input[type=file]") || !input.form) return;

@@ -1,6 +1,6 @@
 /* The checklists' bits of behaviour: signing on the screen, tapping the car's outline to
-   say where a damage is, and showing only the field an amendment corrects. Everything
-   works without them but the signature. */
+   say where a damage is, showing only the field an amendment corrects, and the page's own
+   address after a refused form. Everything works without them but the signature. */
 (function () {
   "use strict";
 
@@ -47,6 +47,7 @@
       context.stroke();
       drawn = true;
       canvas.classList.remove("is-invalid");
+      form.setAttribute("data-unsaved-warning", "unsaved");  // ink is not saved yet
     });
     ["pointerup", "pointercancel", "pointerleave"].forEach(function (name) {
       canvas.addEventListener(name, function () { drawing = false; });
@@ -81,7 +82,10 @@
       });
     });
 
-    form.querySelector("#signature-clear").addEventListener("click", size);
+    form.querySelector("#signature-clear").addEventListener("click", function () {
+      size();
+      form.setAttribute("data-unsaved-warning", "");
+    });
     form.addEventListener("submit", function (event) {
       if (!drawn) {
         event.preventDefault();
@@ -125,6 +129,12 @@
     show();
   }
 
+  /* A refused form is answered with the checklist, what was typed and the messages:
+     the address bar shows the checklist's address (at the refused form), not the one the
+     form was sent to, so that reloading or coming back does not send it again. */
+  document.querySelectorAll(".checklist[data-address]").forEach(function (page) {
+    window.history.replaceState(null, "", page.getAttribute("data-address"));
+  });
   document.querySelectorAll("canvas.signature-pad").forEach(signaturePad);
   document.querySelectorAll("#amend-form").forEach(amendForm);
   document.querySelectorAll("svg.car-outline").forEach(carOutline);

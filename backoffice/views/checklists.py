@@ -346,11 +346,24 @@ _STATE_BADGES = {"draft": "warning", "signed": "info", "quality_passed": "primar
                  "handed_over": "success"}
 
 
+def _moment_formatter(view, context, model, name):
+    """A date and time that wraps between the two, not inside the date (narrow lists)."""
+    moment = format_datetime(getattr(model, name))
+    return Markup(" ").join(Markup('<span class="text-nowrap">{}</span>').format(part)
+                            for part in moment.split(" ")) if moment else ""
+
+
 def _state_formatter(view, context, model, name):
+    """The state's badge; a checklist in progress says how far it is (3/9): a signed one
+    has every step done."""
     state = _reception_state(model)
-    return Markup('<span class="badge badge-{}">{}</span>').format(
+    badge = Markup('<span class="badge badge-{}">{}</span>').format(
         _STATE_BADGES[state], RECEPTION_STATES[state]
     )
+    if state != "draft":
+        return badge
+    return badge + Markup(' <span class="text-nowrap">{}</span>').format(
+        _progress(view, context, model, name))
 
 
 def _state_clause(state: str):
@@ -389,8 +402,9 @@ class ChecklistScreen(SecureModelView):
 
 class ReceptionAdmin(ChecklistScreen):
     list_relations = ("handover",)
-    column_list = ("started_at", "vehicle", "customer", "advisor", "state", "progress",
-                   "promised_at")
+    # The steps done are in the state's cell (a column of 9/9 but for the drafts made the
+    # English list too wide for a tablet); the export keeps them apart.
+    column_list = ("started_at", "vehicle", "customer", "advisor", "state", "promised_at")
     column_default_sort = ("started_at", True)
     column_sortable_list = ("started_at", "promised_at")
     column_searchable_list = ("vehicle.plate_number", "vehicle.vin")
@@ -407,6 +421,8 @@ class ReceptionAdmin(ChecklistScreen):
                                                m.vehicle.plate_number, id=m.id),
         "state": _state_formatter,
         "progress": _progress,
+        "started_at": _moment_formatter,
+        "promised_at": _moment_formatter,
     }
     column_formatters_export = {
         "customer": column_formatters["customer"], "advisor": column_formatters["advisor"],
@@ -415,6 +431,8 @@ class ReceptionAdmin(ChecklistScreen):
         "progress": _progress,
     }
     column_details_list = column_list
+    column_export_list = ("started_at", "vehicle", "customer", "advisor", "state", "progress",
+                          "promised_at")
     column_formatters_detail = column_formatters
     column_filters = (
         RECEPTION_STATE_FILTER,
@@ -466,7 +484,9 @@ class ReceptionAdmin(ChecklistScreen):
         return self._render_checklist(reception)
 
     def _render_checklist(self, reception, forms=None, damage_form=None, amend_form=None,
-                          extra_form=None):
+                          extra_form=None, refused=None):
+        """The reception page; after a refused form, `refused` is the id of its section:
+        the page says what was typed there is not saved, and shows its own address."""
         forms = forms or {}
         stock = _parts_stock(reception)
         if "parts" not in forms:
@@ -485,7 +505,7 @@ class ReceptionAdmin(ChecklistScreen):
             amended=amended_value, extra_form=extra_form or ExtraWorkForm(),
             extra_open=self.can_edit and not _handed_over(reception),
             writable=self.can_edit, visit_kinds=VISIT_KIND_LABELS,
-            handover_view=screen(HandoverAdmin), **stock,
+            handover_view=screen(HandoverAdmin), refused=refused, **stock,
         )
 
     @expose("/step/", methods=("POST",))
@@ -517,7 +537,7 @@ class ReceptionAdmin(ChecklistScreen):
                 return self._next(reception, step)
         flash(_("“%(step)s” was not saved: see the messages below.", step=STEP_LABELS[step]),
               "error")
-        return self._render_checklist(reception, forms={step: form})
+        return self._render_checklist(reception, forms={step: form}, refused=f"step-{step}")
 
     def _next(self, reception: Reception, step: str):
         flash(_("“%(step)s” saved.", step=STEP_LABELS[step]), "success")
@@ -546,7 +566,7 @@ class ReceptionAdmin(ChecklistScreen):
             return back
         form = DamageForm(request.form)
         if not form.validate():
-            return self._render_checklist(reception, damage_form=form)
+            return self._render_checklist(reception, damage_form=form, refused="step-damage")
         damage = {"area": form.area.data, "kind": form.kind.data, "note": form.note.data or ""}
         photo = request.files.get("photo")
         if photo and photo.filename:
@@ -554,7 +574,8 @@ class ReceptionAdmin(ChecklistScreen):
                 stored = files.store(photo.read(), "damage_photo")
             except files.FileRefused as error:  # the damage stays on the form, to send again
                 flash(str(error), "error")
-                return self._render_checklist(reception, damage_form=form)
+                return self._render_checklist(reception, damage_form=form,
+                                              refused="step-damage")
             db.session.flush()
             damage["photo_id"] = stored.id
         reception.damages = [*reception.damages, damage]
@@ -619,7 +640,7 @@ class ReceptionAdmin(ChecklistScreen):
                 valid = False
         if not valid:
             flash(_("The amendment was not recorded: see the messages below."), "error")
-            return self._render_checklist(reception, amend_form=form)
+            return self._render_checklist(reception, amend_form=form, refused="amendments")
         if field == "promised_at":
             value = clock.aware(value)
         old = getattr(reception, field)
@@ -650,7 +671,7 @@ class ReceptionAdmin(ChecklistScreen):
             form = ExtraWorkForm(request.form)
             if not form.validate():
                 flash(_("The extra work was not added: see the messages below."), "error")
-                return self._render_checklist(reception, extra_form=form)
+                return self._render_checklist(reception, extra_form=form, refused="extra-work")
             db.session.add(ExtraWork(
                 reception=reception, item=form.item.data.strip(),
                 reason=(form.reason.data or "").strip() or None,
@@ -1011,9 +1032,10 @@ class HandoverAdmin(ChecklistScreen):
     def checklist_view(self):
         return self._render_checklist(self._handover())
 
-    def _render_checklist(self, handover, forms=None, belongings=None):
+    def _render_checklist(self, handover, forms=None, belongings=None, refused=None):
         """The handover page; `belongings` is what a refused belongings step sent (kept on
-        the page with its message), as `forms` holds a refused step's form."""
+        the page with its message), as `forms` holds a refused step's form, and `refused`
+        the id of its section (as on the reception page)."""
         forms = forms or {}
         for step in HANDOVER_STEPS:
             if step != "belongings":
@@ -1027,6 +1049,7 @@ class HandoverAdmin(ChecklistScreen):
                                   "differences": handover.differences},
             belongings=BELONGING_LABELS, writable=self.can_edit,
             work_kinds=WORK_KIND_LABELS, payments=PAYMENT_LABELS, old_parts=OLD_PARTS_LABELS,
+            refused=refused,
         )
 
     @expose("/step/", methods=("POST",))
@@ -1051,7 +1074,8 @@ class HandoverAdmin(ChecklistScreen):
         if not form.validate():
             flash(_("“%(step)s” was not saved: see the messages below.",
                     step=HANDOVER_STEP_LABELS[step]), "error")
-            return self._render_checklist(handover, forms={step: form})
+            return self._render_checklist(handover, forms={step: form},
+                                          refused=f"step-{step}")
         intake = handover.reception.mileage
         if step == "guarantee" and intake is not None and form.mileage_out.data < intake:
             form.mileage_out.errors.append(_(
@@ -1059,7 +1083,8 @@ class HandoverAdmin(ChecklistScreen):
                 km=intake))
             flash(_("“%(step)s” was not saved: see the messages below.",
                     step=HANDOVER_STEP_LABELS[step]), "error")
-            return self._render_checklist(handover, forms={step: form})
+            return self._render_checklist(handover, forms={step: form},
+                                          refused=f"step-{step}")
         for name, value in form.data.items():
             if isinstance(value, str):
                 value = value.strip() or None
@@ -1089,7 +1114,8 @@ class HandoverAdmin(ChecklistScreen):
             flash(_("“%(step)s” was not saved: see the messages below.",
                     step=HANDOVER_STEP_LABELS["belongings"]), "error")
             return self._render_checklist(handover, belongings={
-                "found": found, "differences": differences, "problem": problem})
+                "found": found, "differences": differences, "problem": problem},
+                refused="step-belongings")
         handover.belongings_found = found
         handover.differences = differences or None
         _mark_done(handover, "belongings")

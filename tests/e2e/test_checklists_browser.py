@@ -188,3 +188,164 @@ def test_a_signed_reception_is_corrected_by_an_amendment(tablet):
     amendment = db.session.scalar(db.select(Amendment))
     assert (amendment.field, amendment.new_value, amendment.reason) == (
         "mileage", "12100", "录入笔误")
+
+
+class Dialogs(list):
+    """The dialogs a page opens, as (type, message), each answered as `answer` says."""
+
+    def __init__(self, page, answer="accept"):
+        super().__init__()
+        self.answer = answer
+        page.on("dialog", self._handle)
+
+    def _handle(self, dialog):
+        self.append((dialog.type, dialog.message))
+        getattr(dialog, self.answer)()
+
+
+def test_leaving_a_step_with_unsaved_typing_asks_first(tablet):
+    """Typing not saved is not lost without a warning (reload, a link); an untouched page,
+    saving a step and signing go without one."""
+    page = tablet
+    make_user("service_advisor", "advisor")
+    draft = make_reception(complete=False)
+    signed = make_reception(signed=True)
+    sign_in(page, "advisor")
+    dialogs = Dialogs(page)
+    page.goto(f"/admin/reception/checklist/?id={draft.id}")
+    for _ in range(2):  # ticked and unticked: as it came (and the browser asks only
+        tap(page, "#form-covers input[name=seat_cover]")  # once the page was tapped)
+    page.reload()
+    assert dialogs == []
+
+    page.fill("#form-consultation textarea[name=described_faults]", "空调不制冷")
+    page.reload()
+    assert [kind for kind, _ in dialogs] == ["beforeunload"]
+    page.fill("#form-consultation textarea[name=described_faults]", "空调不制冷")
+    save_step(page, "consultation")
+    assert len(dialogs) == 1, "saving the step is not leaving it"
+
+    page.goto(f"/admin/handover/checklist/?reception={signed.id}")
+    page.fill("#form-quality input[name=quality_checked_by]", "质检员老张")
+    dialogs.answer = "dismiss"
+    page.click("text=接车记录")
+    assert len(dialogs) == 2
+    assert "/admin/handover/checklist/" in page.url
+    assert page.input_value("#form-quality input[name=quality_checked_by]") == "质检员老张"
+
+
+def test_a_refused_step_shows_the_checklists_address(tablet):
+    """After a refused step the address bar shows the checklist (at that step), with what
+    was typed and the messages on the page: reloading asks, then shows the checklist
+    again, sending nothing."""
+    page = tablet
+    make_user("service_advisor", "advisor")
+    reception = make_reception(vehicle=make_vehicle(current_mileage=10000), complete=False)
+    sign_in(page, "advisor")
+    dialogs = Dialogs(page)
+    page.goto(f"/admin/reception/checklist/?id={reception.id}")
+    page.fill("#form-walk_around input[name=mileage]", "9000")  # below the last reading
+    tap(page, "#form-walk_around input[name=fuel_eighths][value='4']")
+    page.click("#save-walk_around")
+    page.wait_for_load_state("networkidle")
+    checklist = f"/admin/reception/checklist/?id={reception.id}"
+    assert page.url.endswith(checklist + "#step-walk_around")
+    assert "未保存" in page.inner_text(".alert-danger")
+    assert page.locator("#form-walk_around .text-danger").is_visible()
+    assert page.input_value("#form-walk_around input[name=mileage]") == "9000"
+
+    page.reload()
+    assert [kind for kind, _ in dialogs] == ["beforeunload"]  # what was typed goes
+    assert page.url.endswith(checklist + "#step-walk_around")
+    assert "未保存" not in page.inner_text("body")  # shown again, not sent again
+    assert page.input_value("#form-walk_around input[name=mileage]") == ""
+
+
+def test_declining_extra_work_asks_first(tablet):
+    """不同意 has consequences (the work is not done, and not agreed to afterwards): it is
+    recorded only once confirmed, in the page's language."""
+    from backoffice.extensions import db
+    from backoffice.models import ExtraWork
+
+    page = tablet
+    make_user("service_advisor", "advisor")
+    reception = make_reception(signed=True)
+    db.session.add(ExtraWork(reception=reception, item="四轮定位"))
+    db.session.commit()
+    sign_in(page, "advisor")
+    dialogs = Dialogs(page, answer="dismiss")
+    page.goto(f"/admin/reception/checklist/?id={reception.id}#extra-work")
+    decline = page.locator(".extra-work-item button[value=decline]")
+    decline.click()
+    assert dialogs[0][0] == "confirm"
+    assert "不同意“四轮定位”" in dialogs[0][1]
+    assert "等待客户同意" in page.inner_text(".extra-work-item")
+    db.session.rollback()  # (what the server saved, not this session's snapshot)
+    assert not db.session.scalar(db.select(ExtraWork)).declined
+
+    dialogs.answer = "accept"
+    decline.click()
+    page.wait_for_load_state("networkidle")
+    assert "已记录：客户不同意此增项" in page.inner_text("body")
+    db.session.rollback()
+    assert db.session.scalar(db.select(ExtraWork)).declined
+
+    page.goto(f"/lang/en?next=/admin/reception/checklist/?id={reception.id}")
+    db.session.add(ExtraWork(reception=reception, item="Wheel alignment"))
+    db.session.commit()
+    page.reload()
+    dialogs.answer = "dismiss"
+    page.click(".extra-work-item button[value=decline]")
+    assert dialogs[-1] == ("confirm", "Record that the customer declines “Wheel alignment”? "
+                           "It will not be done, and it cannot be agreed to afterwards.")
+
+
+def test_the_step_pills_and_the_messages_close_are_big_enough_to_tap(tablet):
+    """44×44 CSS px at least, as every target on the checklists (one line of pills may
+    wrap, the message is no taller for its ×)."""
+    page = tablet
+    make_user("service_advisor", "advisor")
+    reception = make_reception(complete=False)
+    sign_in(page, "advisor")
+    page.goto(f"/admin/reception/checklist/?id={reception.id}")
+    for name in ("seat_cover", "wheel_cover", "floor_mat"):
+        tap(page, f"#form-covers input[name={name}]")
+    save_step(page, "covers")  # a message, with its ×
+    close = page.locator(".alert .close")
+    targets = [*page.locator(".step-nav a").all(), close]
+    assert len(targets) == 11
+    for target in targets:
+        box = target.bounding_box()
+        assert min(box["width"], box["height"]) >= 44, (target, box)
+    assert page.locator(".alert").bounding_box()["height"] <= 50
+    close.click()
+    page.wait_for_selector(".alert", state="detached")
+
+
+@pytest.mark.parametrize("role", ["service_advisor", "admin"])
+def test_the_english_reception_list_fits_a_tablet(browser, live_server, page, role):
+    """Upright (768 px) and turned (1024 px), the list is seen whole: neither the page nor
+    the table scrolls sideways (the states' badges and the column labels are long in
+    English), and a checklist in progress says how far it is."""
+    from backoffice.extensions import db
+    from backoffice.models import Handover
+
+    advisor = make_user("service_advisor", "advisor", display_name="陈刚")
+    make_user("admin", "boss")
+    for n in range(4):
+        reception = make_reception(vehicle=make_vehicle(owner=make_customer(name=f"欧阳建国{n}")),
+                                   complete=n > 0, signed=n > 1, advisor=advisor)
+        if n > 2:
+            db.session.add(Handover(reception=reception, steps_done={}, belongings_found={},
+                                    quality_passed=True))
+    db.session.commit()
+    sign_in(page, "advisor" if role == "service_advisor" else "boss")
+    page.goto("/lang/en?next=/admin/reception/")
+    assert "Quality check passed" in page.inner_text("table.model-list")
+    assert "In progress 0/9" in page.inner_text("table.model-list")
+    for width, height in ((768, 1024), (1024, 768)):
+        page.set_viewport_size({"width": width, "height": height})
+        no_sideways_scrolling(page)
+        table = page.locator(".table-responsive")
+        assert table.evaluate("box => box.scrollWidth <= box.clientWidth"), (
+            width, table.evaluate("box => [box.scrollWidth, box.clientWidth]"))
