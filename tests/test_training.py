@@ -880,8 +880,8 @@ def test_a_change_on_another_app_server_is_seen_at_the_next_request(app, client,
 
 
 def test_an_assessment_made_in_a_rolled_back_transaction_is_not_used_after(app, freeze):
-    """Made while this transaction changes training data, an assessment is kept under
-    the token this transaction wrote: rolled back, the token goes with it."""
+    """Made while this transaction changes training data (its token is written as it
+    commits, and it may be rolled back), an assessment is for this request only."""
     freeze(NOW)
     employee = make_employee()
 
