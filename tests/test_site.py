@@ -143,3 +143,18 @@ def test_every_page_has_the_apps_icon(client, auth):
     for page in ("/admin/", "/admin/customer/"):
         assert 'href="/static/favicon.svg" rel="icon"' in client.get(page).get_data(as_text=True)
     assert client.get("/static/favicon.svg").status_code == 200
+
+
+def test_messages_are_told_by_screen_readers_and_their_close_is_named(client, auth):
+    """An error appears as an alert (read out at once), its × button named 关闭; the
+    sign-in page's messages are told too."""
+    auth.login_as("admin")
+    html = client.get("/admin/customer/edit/?id=999999", follow_redirects=True).get_data(
+        as_text=True)
+    alert = re.search(r'<div class="alert alert-danger alert-dismissable"\s+role="alert">\s*'
+                      r'<button type="button" class="close" data-dismiss="alert" '
+                      r'aria-label="关闭"><span aria-hidden="true">&times;</span></button>', html)
+    assert alert, html
+    auth.logout()  # 您已退出登录, on the sign-in page: a status, read out when free
+    html = client.get("/login").get_data(as_text=True)
+    assert 'class="alert alert-success" role="status"' in html
