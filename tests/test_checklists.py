@@ -716,6 +716,21 @@ def test_both_pdfs_carry_the_entered_chinese_text_and_the_font(client, auth, adv
     assert images, "the signature image is in the handover sheet"
 
 
+def test_an_english_pdf_breaks_lines_between_words_and_still_wraps_chinese(
+        client, auth, advisor):
+    """English labels break between words (not 'descri' / 'bes'); a Chinese value longer
+    than its cell still breaks inside, as in a Chinese PDF."""
+    long_value = "冷车启动时发动机抖动并且仪表盘故障灯闪烁" * 6
+    reception = make_reception(signed=True, described_faults=long_value)
+    client.get("/lang/en")
+    text = pdf_text(client.get(f"/admin/reception/pdf/?id={reception.id}").data)
+    words = text.split()
+    for word in ("describes", "confirmation", "Promised", "completion", "description"):
+        assert word in words, word
+    assert long_value not in text  # broken into lines,
+    assert long_value in "".join(words)  # all of it there
+
+
 def test_both_pdfs_show_the_extra_work_and_the_mileages(client, auth, advisor):
     """The extra work with its header, hours, reason and state on both sheets; the handover
     sheet's mileage out, and its next maintenance in a row of its own, no ASCII colon."""
