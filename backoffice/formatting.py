@@ -39,7 +39,10 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _template_globals():
-        return {"roles": ROLES, "current_locale": str(get_locale())}
+        locale = str(get_locale())
+        # The page's language as HTML names it (zh_Hans_CN is Babel's name).
+        return {"roles": ROLES, "current_locale": locale,
+                "html_lang": "zh-CN" if locale.startswith("zh") else locale}
 
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

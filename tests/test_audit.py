@@ -179,3 +179,59 @@ def test_a_bulk_entry_shows_how_many_rows_it_wrote(client, auth, runner):
         text = page.get_data(as_text=True)
         assert "批量写入的行数" in text, url
         assert re.search(rf"<td>{entry.changes['bulk_rows']}</td>", text), url
+
+
+def test_sign_in_entries_read_in_chinese(client, auth):
+    """Are a sign-in attempt's fields and outcome named in the page's language (the log
+    showed "outcome → succeeded")?"""
+    make_user("admin")
+    auth.login("admin", "a wrong password")
+    auth.login("admin")
+    html = client.get("/admin/audit_log/?flt0_1=login_attempt").get_data(as_text=True)
+    changes = re.findall(r'<table class="table table-sm audit-changes.*?</table>', html, re.S)
+    assert len(changes) == 2
+    assert all("<th>结果</th>" in table and "<th>用户名</th>" in table for table in changes)
+    assert "登录成功" in html
+    assert "用户名或密码错误" in html
+    assert "登录尝试" in html  # the record type
+    for raw in ("outcome", "succeeded", "failed", "<th>at</th>", "<th>address</th>"):
+        assert raw not in html
+
+
+def test_an_entrys_references_are_named_after_what_they_refer_to(client, auth):
+    """A call's customer_id reads 客户（记录编号）, its stored status 待拨打."""
+    from .factories import make_call
+
+    make_call()
+    auth.login_as("admin")
+    html = client.get("/admin/audit_log/?flt0_1=follow_up_call").get_data(as_text=True)
+    assert "<th>客户（记录编号）</th>" in html
+    assert "<td>待拨打</td>" in html
+    assert "customer_id" not in html
+    assert "planned" not in html
+
+
+def test_every_audited_field_has_a_name_in_the_log(app):
+    """Does the log name every field of every audited record, and every record type,
+    rather than show the column's name (extra_work, consent_by, template_id)?"""
+    from flask_babel import force_locale
+
+    from backoffice.audit import _QUIET
+    from backoffice.views.audit import _field_label, _model_formatter, _names
+
+    unnamed = []
+    with app.test_request_context(), force_locale("zh_Hans_CN"):
+        for mapper in db.Model.registry.mappers:
+            model = mapper.class_
+            if not getattr(model, "__audit__", True):
+                continue
+            table = mapper.local_table.name
+            entry = AuditLog(model=table)
+            if _model_formatter(None, None, entry, "model") == table:
+                unnamed.append(table)
+            labels, _choices = _names(table)
+            left_out = {"id", "deleted_at", *_QUIET, *getattr(model, "__audit_derived__", ())}
+            unnamed += [f"{table}.{column.key}" for column in mapper.column_attrs
+                        if column.key not in left_out
+                        and _field_label(labels, column.key) == column.key]
+    assert unnamed == []

@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import flask_admin
+import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
@@ -159,3 +160,21 @@ def test_our_flask_admin_words_win_over_its_catalogue(client, auth):
     english = client.get("/admin/customer/").get_data(as_text=True)
     assert "Are you sure you want to delete this record?" in english
     assert "With selected" in english
+
+
+@pytest.mark.parametrize("page", ["/admin/", "/admin/user/", "/login"])
+def test_every_page_says_its_language(client, auth, page):
+    """Screen readers, and the browser's choice of Chinese glyphs, go by <html lang>:
+    Flask-Admin's pages had none; the menu button was named in English."""
+    if page != "/login":
+        auth.login_as("admin")
+    html = client.get(page).get_data(as_text=True)
+    assert '<html lang="zh-CN">' in html
+    if page != "/login":
+        assert 'aria-label="展开或收起菜单"' in html
+        assert "Toggle navigation" not in html
+    client.get("/lang/en")
+    english = client.get(page).get_data(as_text=True)
+    assert '<html lang="en">' in english
+    if page != "/login":
+        assert 'aria-label="Toggle navigation"' in english

@@ -16,7 +16,23 @@ from ..extensions import db
 from ..formatting import format_datetime, mask_mobile
 from ..models import AuditLog, User
 from ..permissions import sees_contact_details
+from .appointments import STATUS_LABELS as APPOINTMENT_STATUS_LABELS
 from .base import FreshFilterOptions, SecureModelView
+from .checklists import (
+    CONSENT_LABELS,
+    OLD_PARTS_LABELS,
+    PAYMENT_LABELS,
+    STEP_FORMS,
+    WARRANTY_LABELS,
+    WORK_KIND_LABELS,
+    ExtraWorkForm,
+    HandoverForms,
+)
+from .common import form_labels
+from .followups import CALL_STATUS_LABELS
+from .parts import STATE_LABELS as ORDER_STATE_LABELS
+from .safety import ANSWER_LABELS, GROUP_LABELS, SERVICE_LABELS
+from .safety import AREA_LABELS as SAFETY_AREA_LABELS
 
 ACTIONS = {
     "create": _l("Created"),
@@ -54,7 +70,85 @@ def _user_options():
 
 
 # Records audited without a screen of their own.
-UNSHOWN_RECORDS = {"login_attempt": _l("Sign-in attempts"), "database": _l("Database")}
+UNSHOWN_RECORDS = {
+    "login_attempt": _l("Sign-in attempts"), "database": _l("Database"),
+    "amendment": _l("Amendments"), "attendance": _l("Attendance"),
+    "corrective_action": _l("Corrective actions"), "equipment_service": _l("Equipment service"),
+    "extra_work": _l("Extra work"), "inspection_answer": _l("Inspection answers"),
+    "inspection_item": _l("Inspection items"), "invitation": _l("Invitations"),
+    "parts_order_line": _l("Parts order lines"), "setting": _l("Settings"),
+}
+# The fields an entry may hold that their screen's columns do not name (a record's
+# references, a checklist's steps), or of records without a screen; then the labels of
+# values their screen does not list. A screen's column_labels and column_choices, and
+# those of its inline records, name the rest; a reference "x_id" is named after "x".
+FIELD_LABELS = {
+    "amendment": {"field": _l("Field"), "old_value": _l("Old value"),
+                  "new_value": _l("New value"), "reason": _l("Reason"),
+                  "made_by": _l("Made by")},
+    "appointment": {"booked_by": _l("Booked by"), "confirmed_at": _l("Confirmed"),
+                    "confirmed_by": _l("Confirmed by"), "cancelled_at": _l("Cancelled"),
+                    "no_show_call": _l("No-show call")},
+    "attendance": {"session": _l("Training session"), "employee": _l("Employee"),
+                   "hours": _l("Hours"), "score": _l("Score"), "passed": _l("Passed")},
+    "equipment_service": {"equipment": _l("Equipment"), "kind": _l("Kind"),
+                          "done_on": _l("Done on"), "done_by": _l("Done by"),
+                          "notes": _l("Notes")},
+    "event": {"invited_count": _l("Invited")},
+    "extra_work": {**form_labels(ExtraWorkForm), "consent_how": _l("How the customer agreed"),
+                   "consent_by": _l("Who agreed"), "consent_at": _l("Agreed at"),
+                   "consent_taken_by": _l("Consent recorded by"),
+                   "declined": _l("The customer declined"), "done_at": _l("Done")},
+    "handover": {**form_labels(*(f for f in vars(HandoverForms).values() if isinstance(f, type))),
+                 "reception": _l("Reception record"), "steps_done": _l("Steps done"),
+                 "belongings_found": _l("Belongings checked"),
+                 "differences": _l("Differences"), "signature": _l("Signature"),
+                 "signed_by_name": _l("Signed by"), "quality_checked_at": _l("Checked at"),
+                 "guarantee_km": _l("Guarantee (km)")},
+    "hazard": {"answer": _l("Inspection answer"), "evidence_photo": _l("Photo")},
+    "inspection_answer": {"inspection": _l("Inspection"), "item": _l("Item"),
+                          "group": _l("Group"), "text": _l("Item"), "result": _l("Result"),
+                          "note": _l("Note"), "photo": _l("Photo")},
+    "invitation": {"event": _l("Event"), "customer": _l("Customer")},
+    "login_attempt": {"at": _l("Time"), "username": _l("Username"),
+                      "address": _l("IP address"), "outcome": _l("Outcome")},
+    "parts_order_line": {"order": _l("Parts order"), "part": _l("Part"),
+                         "quantity": _l("Quantity"), "unit_price": _l("Unit price")},
+    "reception": {**form_labels(*STEP_FORMS.values()), "steps_done": _l("Steps done"),
+                  "damages": _l("Exterior check"), "belongings": _l("Valuables and accessories"),
+                  "signature": _l("Signature"), "signed_by_name": _l("Signed by")},
+    "safety_inspection": {"notes": _l("Notes"), "signed_at": _l("Signed"),
+                          "signed_by": _l("Signed by")},
+    "setting": {"key": _l("Setting"), "value": _l("Value")},
+    "summary": {"figures": _l("Figures"), "filed_by": _l("Filed by")},
+    "substitution": {"absent_agent": _l("Absent agent"), "substitute": _l("Substitute")},
+}
+# What a reference names where its record's screen does not (the lowest priority).
+REFERENCE_LABELS = {
+    "accident": _l("Accident"), "appointment": _l("Appointment"), "complaint": _l("Complaint"),
+    "invitation": _l("Invitation"), "order_line": _l("Parts order line"),
+    "reception": _l("Reception record"), "template": _l("Template"), "visit": _l("Visit"),
+}
+VALUE_LABELS = {
+    "accident": {"area": SAFETY_AREA_LABELS},
+    "appointment": {"status": APPOINTMENT_STATUS_LABELS},
+    "equipment": {"area": SAFETY_AREA_LABELS},
+    "equipment_service": {"kind": SERVICE_LABELS},
+    "extra_work": {"consent_how": CONSENT_LABELS},
+    "follow_up_call": {"status": CALL_STATUS_LABELS},
+    "handover": {"old_parts": OLD_PARTS_LABELS, "payment_method": PAYMENT_LABELS,
+                 "work_kind": WORK_KIND_LABELS},
+    "hazard": {"area": SAFETY_AREA_LABELS},
+    "inspection_answer": {"group": GROUP_LABELS, "result": ANSWER_LABELS},
+    "inspection_item": {"group": GROUP_LABELS},
+    "login_attempt": {"outcome": {
+        "succeeded": _l("Signed in"), "failed": _l("Wrong username or password"),
+        "locked": _l("Refused: too many failed attempts"),
+    }},
+    "parts_order": {"state": ORDER_STATE_LABELS},
+    "reception": {"warranty_decision": WARRANTY_LABELS},
+    "safety_inspection": {"area": SAFETY_AREA_LABELS},
+}
 
 
 def _record_type_options():
@@ -64,13 +158,13 @@ def _record_type_options():
         (table, str(name)) for table, name in UNSHOWN_RECORDS.items()]
 
 
-def _display(screen, field: str, value):
-    """A value kept in an audit row, as its screen would show it."""
+def _display(choices: dict, value):
+    """A value kept in an audit row, as its screen would show it (`choices`: its field's
+    value labels)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
-    choices = screen._column_choices_map.get(field, {}) if screen else {}
     if isinstance(value, str | int) and value in choices:
         return choices[value]
     if isinstance(value, str) and _ISO_DATETIME.match(value):
@@ -111,12 +205,36 @@ def _changes(entry: AuditLog):
         yield field, old, new
 
 
+def _names(table: str) -> tuple[dict, dict]:
+    """The labels of a record's fields, and those of their values, as its screen (or
+    the screen it is part of) names them."""
+    labels, choices = {**REFERENCE_LABELS, **ENTRY_NOTES}, {}
+    for screen in _screens():
+        if screen.model.__tablename__ == table:
+            labels.update(screen.column_labels or {})
+            choices.update(screen._column_choices_map)
+        for model, options in (i for i in screen.inline_models or () if isinstance(i, tuple)):
+            if model.__tablename__ == table:
+                labels.update(options.get("column_labels", {}))
+    labels.update(FIELD_LABELS.get(table, {}))
+    choices.update(VALUE_LABELS.get(table, {}))
+    return labels, choices
+
+
+def _field_label(labels: dict, field: str):
+    if field in labels:
+        return labels[field]
+    if field.endswith("_id") and field[:-3] in labels:
+        return _("%(name)s (record number)", name=labels[field[:-3]])
+    return field
+
+
 def _changes_formatter(view, context, model, name):
-    screen = _screen(model.model)
-    labels = {**ENTRY_NOTES, **(screen.column_labels if screen else {})}
+    labels, choices = _names(model.model)
     rows = Markup("").join(
         Markup("<tr><th>{}</th><td>{}</td><td>→</td><td>{}</td></tr>").format(
-            labels.get(field, field), _display(screen, field, old), _display(screen, field, new)
+            _field_label(labels, field), _display(choices.get(field, {}), old),
+            _display(choices.get(field, {}), new),
         )
         for field, old, new in _changes(model)
     )

@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import bindparam, func, select
 from werkzeug.datastructures import iter_multi_items
 from wtforms import DecimalField, FormField, PasswordField
+from wtforms.fields.core import UnboundField
 from wtforms.validators import ValidationError
 
 from .. import clock
@@ -98,6 +99,13 @@ class SearchLoader(QueryAjaxModelLoader):
             return []
         query = db.session.query(self.model).filter(clause).order_by(self.order)
         return query.offset(offset).limit(min(limit, 20)).all()
+
+
+def form_labels(*forms) -> dict:
+    """{field name: label} of the fields these form classes declare."""
+    return {name: field.args[0] if field.args else field.kwargs["label"]
+            for form in forms for name, field in vars(form).items()
+            if isinstance(field, UnboundField)}
 
 
 def users_with_role(role: str):

@@ -88,6 +88,8 @@ CALL_STATE_LABELS = {
     "upcoming": _l("Upcoming"), "due": _l("Due"), "late": _l("Late"),
     "made_on_time": _l("Made on time"), "made_late": _l("Made late"), "closed": _l("Closed"),
 }
+# A call's status as stored (its state above is worked out from it and the dates).
+CALL_STATUS_LABELS = {"planned": _l("Planned"), "made": _l("Made"), "closed": _l("Closed")}
 _CALL_STATE_BADGES = {
     "upcoming": "light", "due": "info", "late": "danger", "made_on_time": "success",
     "made_late": "secondary", "closed": "dark",

@@ -701,7 +701,7 @@ class AccidentAdmin(SecureModelView):
         (CorrectiveAction, {
             "form_columns": ("id", "action", "owner", "deadline", "done_at"),
             "form_label": _l("Corrective action"),
-            "column_labels": {"action": _l("Corrective action"), "owner": _l("Owner"),
+            "column_labels": {"action": _l("Corrective action"), "owner": _l("Responsible"),
                               "deadline": _l("Deadline"), "done_at": _l("Done")},
         }),
     )
