@@ -300,6 +300,36 @@ def test_declining_extra_work_asks_first(tablet):
                            "It will not be done, and it cannot be agreed to afterwards.")
 
 
+def test_agreeing_to_extra_work_asks_who_agreed_before_sending(tablet):
+    """同意 without who agreed is stopped by the browser, the way chosen kept (the server
+    refused it, and the page came back with the choice reset); 不同意 needs no name."""
+    from backoffice.extensions import db
+    from backoffice.models import ExtraWork
+
+    page = tablet
+    make_user("service_advisor", "advisor")
+    reception = make_reception(signed=True)
+    db.session.add(ExtraWork(reception=reception, item="更换刹车片"))
+    db.session.commit()
+    sign_in(page, "advisor")
+    page.goto(f"/admin/reception/checklist/?id={reception.id}#extra-work")
+    page.select_option(".extra-work-item select[name=consent_how]", "phone")
+    page.click(".extra-work-item button[value=consent]")
+    who = page.locator(".extra-work-item input[name=consent_by]")
+    assert who.evaluate("input => input.matches(':invalid')")
+    assert page.input_value(".extra-work-item select[name=consent_how]") == "phone"
+    db.session.rollback()
+    assert db.session.scalar(db.select(ExtraWork)).consent_at is None
+
+    who.fill("张先生")
+    page.click(".extra-work-item button[value=consent]")
+    page.wait_for_load_state("networkidle")
+    assert "已记录客户同意。" in page.inner_text("body")
+    db.session.rollback()
+    work = db.session.scalar(db.select(ExtraWork))
+    assert (work.consent_by, work.consent_how) == ("张先生", "phone")
+
+
 def test_the_step_pills_and_the_messages_close_are_big_enough_to_tap(tablet):
     """44×44 CSS px at least, as every target on the checklists (one line of pills may
     wrap, the message is no taller for its ×)."""
