@@ -338,6 +338,15 @@ def test_customer_search(client, fleet, term, expected):
     assert set(rows_of(html, "name")) == expected
 
 
+def test_the_search_field_and_its_clearing_are_named(client, fleet):
+    """The search box is named by what it searches (its placeholder alone is no name
+    for every screen reader), and its × by what it does."""
+    html = client.get("/admin/customer/", query_string={"search": "王"}).get_data(as_text=True)
+    placeholder = re.search(r'name="search"[^>]*placeholder="([^"]+)"', html).group(1)
+    assert f'aria-label="{placeholder}"' in html
+    assert 'aria-label="清除搜索"' in html
+
+
 @pytest.mark.parametrize(
     ("term", "expected"),
     [

@@ -547,6 +547,21 @@ def test_bulk_score_entry(client, auth, trainer):
                        "丙": (Decimal("80.0"), True)}
 
 
+def test_each_score_field_is_named_by_its_row_for_screen_readers(client, auth, trainer):
+    """A table of bare fields reads "edit text" forty times: each says whose hours, score,
+    result or removal it is, and a refused one points to its message."""
+    session = make_session(attendees=[make_employee(name="甲")], pass_mark=None)
+    [a] = session.attendances
+    html = client.get(f"/admin/training_session/scores/?id={session.id}").get_data(as_text=True)
+    for column in ("学时", "考核成绩", "考核结果", "删除"):
+        assert f'aria-label="甲 · {column}"' in html, column
+    form = scores_form(session, **{f"score-{a.id}": "abc"})
+    html = auth.post(f"/admin/training_session/scores/?id={session.id}",
+                     form).get_data(as_text=True)
+    assert f'aria-describedby="score-{a.id}-error"' in html
+    assert f'id="score-{a.id}-error"' in html
+
+
 def test_one_wrong_score_saves_nothing(client, auth, trainer):
     session = make_session(attendees=[make_employee(), make_employee()])
     a, b = session.attendances

@@ -134,14 +134,17 @@ def search_form(page: dict) -> str:
     search = page["search"]
     placeholder = html_text(page["search_placeholder"])
     field = (f'<input class="form-control col-auto" size="30" type="text" name="search" '
-             f'value="{html_text(search or "")}" placeholder="{placeholder}">')
+             f'value="{html_text(search or "")}" placeholder="{placeholder}" '
+             f'aria-label="{placeholder}">')
     text = html_text(fa_text("Search"))
     button = f'<button class="btn btn-secondary my-2 my-sm-0 ml-2" type="submit">{text}</button>'
     if search:
+        clear = html_text(_("Clear the search"))
         field = (f'<div class="form-inline input-group">{field}<div class="input-group-append">'
                  f'<span class="input-group-text"><a href="{html_text(page["clear_search_url"])}" '
-                 'class="align-middle"><span class="fa fa-times glyphicon glyphicon-remove">'
-                 f"</span></a></span></div>{button}</div>")
+                 f'class="align-middle" title="{clear}" aria-label="{clear}">'
+                 '<span class="fa fa-times glyphicon glyphicon-remove"></span></a></span></div>'
+                 f"{button}</div>")
     else:
         field = f'<div class="form-inline">{field}{button}</div>'
     kept = [*page["filter_args"].items(), *_page_size(page), *_kept(page, search=False)]
