@@ -894,6 +894,19 @@ def test_a_change_on_another_app_server_is_seen_at_the_next_request(app, client,
     assert lacking_training(client) == 2
 
 
+def test_training_data_written_in_bulk_is_assessed_anew(client, trainer):
+    """The scale data's employees, classes and certificates go in as bulk INSERTs, which
+    no flush sees: the bulk write marks the training data changed itself, or the home
+    page would keep the assessment made before it."""
+    from backoffice import demo, scale
+
+    assert lacking_training(client) == 0
+    demo.seed_users("a long demo passphrase 1")  # the scale data's agents, advisors
+    scale.seed("test")
+    db.session.commit()
+    assert lacking_training(client) > 0
+
+
 def test_an_assessment_made_in_a_rolled_back_transaction_is_not_used_after(app, freeze):
     """Made while this transaction changes training data (its token is written as it
     commits, and it may be rolled back), an assessment is for this request only."""
