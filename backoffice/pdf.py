@@ -6,6 +6,7 @@ and no local files outside the app's static folder: nothing that user-entered te
 could name is ever fetched.
 """
 import io
+import re
 from functools import cache
 from pathlib import Path
 
@@ -61,10 +62,37 @@ def _register_font(path: Path) -> None:
     xhtml2pdf_default.DEFAULT_FONT[FONT_FAMILY] = _FONT_NAME
 
 
+# What the font has no glyph for (emoji pasted from WeChat, a rare character) would
+# vanish from the PDF without a trace: it prints as Unicode's replacement character
+# instead (not □: the sheets print unticked boxes so). Emoji's presentation selectors
+# print as nothing, as on a screen.
+MISSING_GLYPH = "\ufffd"
+_INVISIBLE = {0xFE0E, 0xFE0F}
+_BEYOND_LATIN = re.compile(r"[^\x00-\u024f]")
+
+
+@cache
+def _glyphs(font_name: str) -> frozenset[int]:
+    return frozenset(pdfmetrics.getFont(font_name).face.charToGlyph)
+
+
+def printable(html: str) -> str:
+    """`html` with every character the font cannot print as MISSING_GLYPH."""
+    glyphs = _glyphs(_FONT_NAME)
+
+    def shown(match: re.Match) -> str:
+        code = ord(match[0])
+        if code in glyphs:
+            return match[0]
+        return "" if code in _INVISIBLE else MISSING_GLYPH
+
+    return _BEYOND_LATIN.sub(shown, html)
+
+
 def render_pdf(template: str, **context) -> bytes:
     """Render a Jinja template (HTML + CSS for xhtml2pdf) to PDF bytes."""
     _register_font(find_font(current_app.config.get("PDF_FONT_PATH")))
-    html = render_template(template, **context)
+    html = printable(render_template(template, **context))
     policy = ResourceAccessPolicy.server(
         base_dir=current_app.static_folder, allow_remote=False, max_render_seconds=30
     )

@@ -731,6 +731,14 @@ def test_an_english_pdf_breaks_lines_between_words_and_still_wraps_chinese(
     assert long_value in "".join(words)  # all of it there
 
 
+def test_what_the_font_cannot_print_shows_as_a_mark_not_nothing(client, auth, advisor):
+    """An emoji pasted from WeChat has no glyph in the Chinese font: it vanished from
+    the printed sheet; now it prints as � (its presentation selector as nothing)."""
+    reception = make_reception(signed=True, described_faults="刹车有异响😟，客户很着急❤️！")
+    text = pdf_text(client.get(f"/admin/reception/pdf/?id={reception.id}").data)
+    assert "刹车有异响\ufffd，客户很着急\ufffd！" in text
+
+
 def test_both_pdfs_show_the_extra_work_and_the_mileages(client, auth, advisor):
     """The extra work with its header, hours, reason and state on both sheets; the handover
     sheet's mileage out, and its next maintenance in a row of its own, no ASCII colon."""
