@@ -1,4 +1,6 @@
 """The audit trail: every write, from any screen or the CLI, in the same transaction."""
+import csv
+import io
 import re
 
 import pytest
@@ -196,6 +198,13 @@ def test_sign_in_entries_read_in_chinese(client, auth):
     assert "登录尝试" in html  # the record type
     for raw in ("outcome", "succeeded", "failed", "<th>at</th>", "<th>address</th>"):
         assert raw not in html
+    # The export says the same, a change a line.
+    export = client.get("/admin/audit_log/export/csv/?flt0_1=login_attempt")
+    rows = list(csv.DictReader(io.StringIO(export.get_data(as_text=True).lstrip("\ufeff"))))
+    changes = {row["变更（原值 → 新值）"] for row in rows}
+    assert any("结果：→ 登录成功" in cell.splitlines() for cell in changes)
+    assert any("结果：→ 用户名或密码错误" in cell.splitlines() for cell in changes)
+    assert "outcome" not in export.get_data(as_text=True)
 
 
 def test_an_entrys_references_are_named_after_what_they_refer_to(client, auth):

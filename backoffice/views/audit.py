@@ -1,5 +1,4 @@
 """The audit log (/admin/audit_log/): read-only for everyone, filterable."""
-import json
 import re
 from datetime import datetime
 from functools import cache
@@ -13,7 +12,7 @@ from sqlalchemy import select
 
 from ..auth import current_role
 from ..extensions import db
-from ..formatting import format_datetime, mask_mobile
+from ..formatting import colon, format_datetime, mask_mobile
 from ..models import AuditLog, User
 from ..permissions import sees_contact_details
 from .appointments import STATUS_LABELS as APPOINTMENT_STATUS_LABELS
@@ -229,21 +228,26 @@ def _field_label(labels: dict, field: str):
     return field
 
 
+def _named_changes(entry: AuditLog):
+    """(label, old, new) of each change, as the screens name the fields and values."""
+    labels, choices = _names(entry.model)
+    for field, old, new in _changes(entry):
+        values = choices.get(field, {})
+        yield _field_label(labels, field), _display(values, old), _display(values, new)
+
+
 def _changes_formatter(view, context, model, name):
-    labels, choices = _names(model.model)
     rows = Markup("").join(
-        Markup("<tr><th>{}</th><td>{}</td><td>→</td><td>{}</td></tr>").format(
-            _field_label(labels, field), _display(choices.get(field, {}), old),
-            _display(choices.get(field, {}), new),
-        )
-        for field, old, new in _changes(model)
+        Markup("<tr><th>{}</th><td>{}</td><td>→</td><td>{}</td></tr>").format(*change)
+        for change in _named_changes(model)
     )
     return Markup('<table class="table table-sm audit-changes mb-0">{}</table>').format(rows)
 
 
 def _changes_text(view, context, model, name):
-    return json.dumps({field: [old, new] for field, old, new in _changes(model)},
-                      ensure_ascii=False)
+    """The changes in an export's cell, a line each: 结果：→ 登录成功."""
+    return "\n".join(colon(label) + (f"{old} → {new}" if old != "" else f"→ {new}")
+                      for label, old, new in _named_changes(model))
 
 
 def _model_formatter(view, context, model, name):
