@@ -271,8 +271,9 @@ def test_the_inspection_pdf_lists_the_findings(officer, client, auth):
     assert response.mimetype == "application/pdf"
     text = pdf_text(response.data)
     for expected in ("安全检查记录", "车间", "孙安", "举升机保险装置完好", "合格", "不合格",
-                     "两人未戴护目镜", "2026-12-12"):
+                     "两人未戴护目镜", "2026-12-12", "检查结果"):
         assert expected in text, expected
+    assert "通话结果" not in text  # (the column was headed "call result")
 
 
 def test_the_inspection_list_shows_results_and_state(officer, client, auth):

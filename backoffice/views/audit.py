@@ -106,7 +106,7 @@ FIELD_LABELS = {
                  "guarantee_km": _l("Guarantee (km)")},
     "hazard": {"answer": _l("Inspection answer"), "evidence_photo": _l("Photo")},
     "inspection_answer": {"inspection": _l("Inspection"), "item": _l("Item"),
-                          "group": _l("Group"), "text": _l("Item"), "result": _l("Result"),
+                          "group": _l("Group"), "text": _l("Item"), "result": _l("Check result"),
                           "note": _l("Note"), "photo": _l("Photo")},
     "invitation": {"event": _l("Event"), "customer": _l("Customer")},
     "login_attempt": {"at": _l("Time"), "username": _l("Username"),
