@@ -622,6 +622,10 @@ def test_an_emergency_plan_keeps_its_pdf(officer, client, auth):
     served = client.get(f"/admin/safety_inspection/file/?id={plan.file_id}")
     assert served.mimetype == "application/pdf"
     assert served.data == pdf
+    # Its column is the plan's document (文件), not the verb "file" (归档).
+    page = client.get("/admin/emergency_plan/").get_data(as_text=True)
+    assert "预案文件" in page
+    assert "归档" not in page
     response = auth.post("/admin/emergency_plan/new/", {
         "title": "另一个预案", "upload": (io.BytesIO(b"<html>"), "x.html")},
         content_type="multipart/form-data")

@@ -630,7 +630,7 @@ class EmergencyPlanAdmin(SecureModelView):
     area = "safety"
     column_list = ("title", "edition", "file_id")
     column_labels = {"title": _l("Emergency plan"), "edition": _l("Edition"),
-                     "file_id": _l("File")}
+                     "file_id": _l("Plan document")}
     column_formatters = {
         "file_id": lambda v, c, m, n: row_link(
             "safety_inspection.file_view", _("Open"), id=m.file_id) if m.file_id else "",
