@@ -261,18 +261,29 @@ def test_a_refused_step_shows_the_checklists_address(tablet):
     assert page.input_value("#form-walk_around input[name=mileage]") == ""
 
 
+def extra_work_waiting(page, item: str):
+    """A signed reception whose extra work `item` waits for the customer's consent, and
+    its advisor signed in on `page`."""
+    from backoffice.extensions import db
+    from backoffice.models import ExtraWork
+
+    make_user("service_advisor", "advisor")
+    reception = make_reception(signed=True)
+    db.session.add(ExtraWork(reception=reception, item=item))
+    db.session.commit()
+    sign_in(page, "advisor")
+    return reception
+
+
 def test_declining_extra_work_asks_first(tablet):
     """不同意 has consequences (the work is not done, and not agreed to afterwards): it is
-    recorded only once confirmed, in the page's language."""
+    recorded only once confirmed, in the page's language; it needs no name of who agreed
+    (none is typed here)."""
     from backoffice.extensions import db
     from backoffice.models import ExtraWork
 
     page = tablet
-    make_user("service_advisor", "advisor")
-    reception = make_reception(signed=True)
-    db.session.add(ExtraWork(reception=reception, item="四轮定位"))
-    db.session.commit()
-    sign_in(page, "advisor")
+    reception = extra_work_waiting(page, "四轮定位")
     dialogs = Dialogs(page, answer="dismiss")
     page.goto(f"/admin/reception/checklist/?id={reception.id}#extra-work")
     decline = page.locator(".extra-work-item button[value=decline]")
@@ -302,16 +313,12 @@ def test_declining_extra_work_asks_first(tablet):
 
 def test_agreeing_to_extra_work_asks_who_agreed_before_sending(tablet):
     """同意 without who agreed is stopped by the browser, the way chosen kept (the server
-    refused it, and the page came back with the choice reset); 不同意 needs no name."""
+    refused it, and the page came back with the choice reset)."""
     from backoffice.extensions import db
     from backoffice.models import ExtraWork
 
     page = tablet
-    make_user("service_advisor", "advisor")
-    reception = make_reception(signed=True)
-    db.session.add(ExtraWork(reception=reception, item="更换刹车片"))
-    db.session.commit()
-    sign_in(page, "advisor")
+    reception = extra_work_waiting(page, "更换刹车片")
     page.goto(f"/admin/reception/checklist/?id={reception.id}#extra-work")
     page.select_option(".extra-work-item select[name=consent_how]", "phone")
     page.click(".extra-work-item button[value=consent]")
