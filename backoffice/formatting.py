@@ -26,9 +26,14 @@ def colon(label) -> str:
     return f"{label}{'：' if str(get_locale()).startswith('zh') else ': '}"
 
 
+def list_separator() -> str:
+    """What goes between the items of a list in the page's language: 甲、乙, A, B."""
+    return "、" if str(get_locale()).startswith("zh") else ", "
+
+
 def listing(items) -> str:
     """Items one after another as the page's language lists them: 甲、乙, A, B."""
-    return ("、" if str(get_locale()).startswith("zh") else ", ").join(map(str, items))
+    return list_separator().join(map(str, items))
 
 
 def init_app(app: Flask) -> None:
@@ -42,7 +47,8 @@ def init_app(app: Flask) -> None:
         locale = str(get_locale())
         # The page's language as HTML names it (zh_Hans_CN is Babel's name).
         return {"roles": ROLES, "current_locale": locale,
-                "html_lang": "zh-CN" if locale.startswith("zh") else locale}
+                "html_lang": "zh-CN" if locale.startswith("zh") else locale,
+                "list_separator": list_separator()}
 
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -15,7 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from . import followups
 from .extensions import db
-from .formatting import format_date
+from .formatting import format_date, listing
 from .models import Complaint, Part, PartsOrder, PartsOrderLine, StockMovement, User
 from .search import starts_with
 
@@ -186,7 +186,7 @@ def reject(order: PartsOrder, day: date, problem: str) -> Complaint:
     if not problem:
         raise StockRefused(_("Describe the quality problem."))
     order.state, order.accepted_on, order.quality_problem = "rejected", day, problem
-    parts = "、".join(line.part.name for line in order.lines)
+    parts = listing(line.part.name for line in order.lines)
     order.complaint = followups.new_item(
         "complaint", order.customer, order.vehicle,
         _("Parts rejected for quality (order %(number)s): %(parts)s", number=order.number,

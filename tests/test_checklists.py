@@ -295,6 +295,20 @@ def test_it_cannot_be_signed_with_a_step_missing(client, auth, advisor, missing)
     assert reload(Reception, reception.id).signed_at is None
 
 
+def test_the_steps_left_are_listed_as_the_language_lists(client, auth, advisor):
+    """甲、乙 in Chinese, "A, B" in English (the English page read "A、B")."""
+    reception = make_reception(complete=False)
+    url = f"/admin/reception/checklist/?id={reception.id}"
+    missing = re.search(r'id="sign-missing">(.*?)</p>', client.get(url).get_data(as_text=True),
+                        re.S)[1]
+    assert "</a>、<a" in missing
+    client.get("/lang/en")
+    missing = re.search(r'id="sign-missing">(.*?)</p>', client.get(url).get_data(as_text=True),
+                        re.S)[1]
+    assert "</a>, <a" in missing
+    assert "、" not in missing
+
+
 @pytest.mark.parametrize("signature", ["", "data:image/png;base64,xxx",
                                        "data:image/png;base64," + base64.b64encode(
                                            b"GIF89a....").decode()])

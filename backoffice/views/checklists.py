@@ -751,7 +751,7 @@ def _prefill_parts(form: PartsForm, orders: list[PartsOrder]) -> None:
     short = [(line, missing) for order in orders for line, missing in parts.shortfalls(order)
              if order.state in parts.CHANGEABLE_STATES]
     form.parts_in_stock.data = "0" if short else "1"
-    form.parts_note.data = "、".join(f"{line.part} × {missing}" for line, missing in short)
+    form.parts_note.data = listing(f"{line.part} × {missing}" for line, missing in short)
     expected = [order.expected_on for order in orders if order.expected_on]
     form.parts_expected_on.data = max(expected) if expected and short else None
 
