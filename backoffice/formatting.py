@@ -23,17 +23,26 @@ def format_date(value: date | None) -> str:
 
 def colon(label) -> str:
     """A label and the colon of the page's language: 期间：, Period: ."""
-    return f"{label}{'：' if str(get_locale()).startswith('zh') else ': '}"
+    return f"{label}{marks()['colon']}"
 
 
-def list_separator() -> str:
-    """What goes between the items of a list in the page's language: 甲、乙, A, B."""
-    return "、" if str(get_locale()).startswith("zh") else ", "
+# The punctuation a sentence put together in a template needs, by language: the
+# templates write marks.colon, marks.list... rather than Chinese (or English) marks.
+MARKS = {
+    "zh": {"list": "、", "comma": "，", "colon": "：", "semicolon": "；", "open": "（",
+           "close": "）", "space": "\u3000"},
+    "en": {"list": ", ", "comma": ", ", "colon": ": ", "semicolon": "; ", "open": " (",
+           "close": ")", "space": "\u00a0\u00a0 "},
+}
+
+
+def marks() -> dict[str, str]:
+    return MARKS["zh" if str(get_locale()).startswith("zh") else "en"]
 
 
 def listing(items) -> str:
     """Items one after another as the page's language lists them: 甲、乙, A, B."""
-    return list_separator().join(map(str, items))
+    return marks()["list"].join(map(str, items))
 
 
 def init_app(app: Flask) -> None:
@@ -48,7 +57,7 @@ def init_app(app: Flask) -> None:
         # The page's language as HTML names it (zh_Hans_CN is Babel's name).
         return {"roles": ROLES, "current_locale": locale,
                 "html_lang": "zh-CN" if locale.startswith("zh") else locale,
-                "list_separator": list_separator()}
+                "marks": marks()}
 
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from backoffice import rules
+from backoffice import clock, rules
 from backoffice.extensions import db
 from backoffice.models import (
     Amendment,
@@ -751,6 +751,23 @@ def test_what_the_font_cannot_print_shows_as_a_mark_not_nothing(client, auth, ad
     reception = make_reception(signed=True, described_faults="刹车有异响😟，客户很着急❤️！")
     text = pdf_text(client.get(f"/admin/reception/pdf/?id={reception.id}").data)
     assert "刹车有异响\ufffd，客户很着急\ufffd！" in text
+
+
+def test_a_pdfs_sentences_take_the_punctuation_of_its_language(client, auth, advisor):
+    """The sheets put labels and values together with the language's marks: 不属于质量担保：
+    wear in Chinese, "Not under warranty: wear" in English (no ：（）、 in English)."""
+    reception = make_reception(signed=True, warranty_reason="wear", parts_in_stock=False,
+                               parts_expected_on=clock.today(), parts_note="pads")
+    url = f"/admin/reception/pdf/?id={reception.id}"
+    chinese = pdf_text(client.get(url).data)
+    assert "不属于质量担保：wear" in chinese
+    assert "需订货，预计" in chinese
+    client.get("/lang/en")
+    english = pdf_text(client.get(url).data)
+    assert "Not under warranty: wear" in english
+    assert "To order, expected on" in english
+    for mark in "：（）、，；":
+        assert mark not in english, mark
 
 
 def test_both_pdfs_show_the_extra_work_and_the_mileages(client, auth, advisor):
