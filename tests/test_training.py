@@ -491,6 +491,18 @@ def test_matrix_statuses(client, auth, trainer):
     }
 
 
+def test_the_matrix_headings_read_in_the_pages_language(client, auth, trainer):
+    """安全培训（入职30天内，每12个月） in Chinese, "Safety training (within 30 days of
+    hire, every 12 months)" in English."""
+    make_employee(number="M1", position="电工", trades=["electrician"])
+    chinese = client.get("/admin/competency/").get_data(as_text=True)
+    assert "安全培训（入职30天内，每12个月）" in chinese
+    client.get("/lang/en")
+    english = client.get("/admin/competency/").get_data(as_text=True)
+    assert "Safety training (within 30 days of hire, every 12 months)" in english
+    assert "（" not in english
+
+
 def test_matrix_by_department_and_its_export(client, auth, freeze):
     freeze(NOW)
     make_employee(number="W1", department="机修车间", trades=["electrician"])

@@ -28,7 +28,7 @@ from wtforms.validators import ValidationError
 from .. import clock, files, settings, training, xlsx
 from ..auth import current_role
 from ..extensions import db
-from ..formatting import content_disposition, escape_formula, format_date, listing
+from ..formatting import content_disposition, escape_formula, format_date, listing, marks
 from ..models import (
     CERTIFICATE_KINDS,
     TRADES,
@@ -125,7 +125,10 @@ def requirement_label(req: training.Requirement) -> str:
         parts.append(_("within %(days)d days of hire", days=req.within_days))
     if req.every_months is not None:
         parts.append(_("every %(months)d months", months=req.every_months))
-    return f"{name}（{'，'.join(parts)}）" if parts else name
+    if not parts:
+        return name
+    mark = marks()
+    return f"{name}{mark['open']}{mark['comma'].join(parts)}{mark['close']}"
 
 
 def certificate_state_text(state: training.CertificateState) -> str:
@@ -153,7 +156,8 @@ def certificate_badge(cert: Certificate) -> Markup:
 def certificate_title(cert: Certificate) -> str:
     kind = str(CERTIFICATE_KIND_LABELS.get(cert.kind, cert.kind))
     if cert.trade:
-        return f"{kind}（{TRADE_LABELS.get(cert.trade, cert.trade)}）"
+        mark = marks()
+        return f"{kind}{mark['open']}{TRADE_LABELS.get(cert.trade, cert.trade)}{mark['close']}"
     return kind
 
 
