@@ -21,11 +21,6 @@ def format_date(value: date | None) -> str:
     return value.strftime("%Y-%m-%d") if value else ""
 
 
-def colon(label) -> str:
-    """A label and the colon of the page's language: 期间：, Period: ."""
-    return f"{label}{marks()['colon']}"
-
-
 # The punctuation a sentence put together in a template needs, by language: the
 # templates write marks.colon, marks.list... rather than Chinese (or English) marks.
 MARKS = {
@@ -37,7 +32,13 @@ MARKS = {
 
 
 def marks() -> dict[str, str]:
+    """The page's language's marks (MARKS)."""
     return MARKS["zh" if str(get_locale()).startswith("zh") else "en"]
+
+
+def colon(label) -> str:
+    """A label and the colon of the page's language: 期间：, Period: ."""
+    return f"{label}{marks()['colon']}"
 
 
 def listing(items) -> str:
