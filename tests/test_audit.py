@@ -243,4 +243,6 @@ def test_every_audited_field_has_a_name_in_the_log(app):
             unnamed += [f"{table}.{column.key}" for column in mapper.column_attrs
                         if column.key not in left_out
                         and _field_label(labels, column.key) == column.key]
+        # (in the glossary's words)
+        assert _model_formatter(None, None, AuditLog(model="extra_work"), "model") == "维修增项"
     assert unnamed == []

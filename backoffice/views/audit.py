@@ -73,7 +73,7 @@ UNSHOWN_RECORDS = {
     "login_attempt": _l("Sign-in attempts"), "database": _l("Database"),
     "amendment": _l("Amendments"), "attendance": _l("Attendance"),
     "corrective_action": _l("Corrective actions"), "equipment_service": _l("Equipment service"),
-    "extra_work": _l("Extra work"), "inspection_answer": _l("Inspection answers"),
+    "extra_work": _l("Extra work items"), "inspection_answer": _l("Inspection answers"),
     "inspection_item": _l("Inspection items"), "invitation": _l("Invitations"),
     "parts_order_line": _l("Parts order lines"), "setting": _l("Settings"),
 }
