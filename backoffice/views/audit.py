@@ -3,7 +3,7 @@ import re
 from datetime import datetime
 from functools import cache
 
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context
 from flask_admin.contrib.sqla import filters
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -206,7 +206,14 @@ def _changes(entry: AuditLog):
 
 def _names(table: str) -> tuple[dict, dict]:
     """The labels of a record's fields, and those of their values, as its screen (or
-    the screen it is part of) names them."""
+    the screen it is part of) names them; gathered once per request and record type."""
+    kept = g.setdefault("audit_names", {})
+    if table not in kept:
+        kept[table] = _gathered_names(table)
+    return kept[table]
+
+
+def _gathered_names(table: str) -> tuple[dict, dict]:
     labels, choices = {**REFERENCE_LABELS, **ENTRY_NOTES}, {}
     for screen in _screens():
         if screen.model.__tablename__ == table:
