@@ -256,9 +256,14 @@ def test_a_file_that_is_not_a_photo_is_refused(officer, auth):
     item = inspection.answers[0].id
     response = answer(auth, inspection.id, {item: "pass"},
                       **{f"photo-{item}": (io.BytesIO(b"MZ\x90\x00not an image"), "a.exe")})
-    assert "只能上传照片（JPEG 或 PNG）" in response.get_data(as_text=True)
+    text = inspection.answers[0].text
+    assert f"{text}：只能上传照片（JPEG 或 PNG）" in response.get_data(as_text=True)
     assert reload(InspectionAnswer, item).photo_id is None
     assert reload(InspectionAnswer, item).result == "pass"
+    auth.client.get("/lang/en")  # the item's name, then the reason, as English says it
+    response = answer(auth, inspection.id, {item: "pass"},
+                      **{f"photo-{item}": (io.BytesIO(b"MZ\x90\x00not an image"), "a.exe")})
+    assert f"{text}: " in response.get_data(as_text=True)
 
 
 def test_the_inspection_pdf_lists_the_findings(officer, client, auth):

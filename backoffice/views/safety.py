@@ -24,7 +24,7 @@ from wtforms.validators import ValidationError
 from .. import clock, files, safety
 from ..auth import current_role
 from ..extensions import db
-from ..formatting import listing
+from ..formatting import colon, listing
 from ..models import (
     ANSWERS,
     HAZARD_LEVELS,
@@ -294,7 +294,7 @@ class SafetyInspectionAdmin(SecureModelView):
                 try:
                     stored = files.store(photo.read(), "inspection_photo")
                 except files.FileRefused as error:
-                    flash(f"{answer.text}：{error}", "error")
+                    flash(f"{colon(answer.text)}{error}", "error")
                 else:
                     db.session.flush()
                     answer.photo_id = stored.id
